@@ -1,0 +1,13 @@
+"""Enumerations of the core vocabulary."""
+
+from omnibase_core.enums.enum_core_error_code import EnumCoreErrorCode
+from omnibase_core.enums.enum_handler_routing_strategy import EnumHandlerRoutingStrategy
+from omnibase_core.enums.enum_message_category import EnumMessageCategory
+from omnibase_core.enums.enum_node_kind import EnumNodeKind
+
+__all__ = [
+    "EnumCoreErrorCode",
+    "EnumHandlerRoutingStrategy",
+    "EnumMessageCategory",
+    "EnumNodeKind",
+]

@@ -1,0 +1,1 @@
+"""Pydantic models of the core: errors, primitives, contracts, envelopes, outputs."""

@@ -1,0 +1,10 @@
+"""Subcontracts: sections of a node contract."""
+
+from omnibase_core.models.contracts.subcontracts.model_handler_routing_entry import (
+    ModelHandlerRoutingEntry,
+)
+from omnibase_core.models.contracts.subcontracts.model_handler_routing_subcontract import (
+    ModelHandlerRoutingSubcontract,
+)
+
+__all__ = ["ModelHandlerRoutingEntry", "ModelHandlerRoutingSubcontract"]
