@@ -23,8 +23,7 @@ class ModelOnexError(Exception):
         error_code: EnumCoreErrorCode = EnumCoreErrorCode.VALIDATION_ERROR,
         context: Mapping[str, Any] | None = None,
     ) -> None:
-        if not isinstance(error_code, EnumCoreErrorCode):
-            error_code = EnumCoreErrorCode(error_code)
+        error_code = EnumCoreErrorCode(error_code)
         self.message = message
         self.error_code = error_code
         self.context: Mapping[str, Any] = MappingProxyType(dict(context or {}))

@@ -28,9 +28,9 @@ class ModelHandlerRoutingSubcontract(BaseModel):
     version: ModelSemVer = _DEFAULT_VERSION
     routing_strategy: EnumHandlerRoutingStrategy = EnumHandlerRoutingStrategy.PAYLOAD_TYPE_MATCH
     handlers: tuple[ModelHandlerRoutingEntry, ...] = Field(default=())
-    default_handler: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] | None = (
-        None
-    )
+    default_handler: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] | None
+    ) = None
 
     @model_validator(mode="after")
     def _check_entries(self) -> ModelHandlerRoutingSubcontract:
@@ -45,8 +45,8 @@ class ModelHandlerRoutingSubcontract(BaseModel):
             if pair in seen:
                 raise ValueError(
                     f"handlers[{index}] repeats routing_key {entry.routing_key!r} -> "
-                    f"handler_key {entry.handler_key!r} already declared at handlers[{seen[pair]}]; "
-                    "remove the duplicate (the same routing key with a different handler is fan-out)"
+                    f"handler_key {entry.handler_key!r} from handlers[{seen[pair]}]; remove "
+                    "the duplicate (one routing key with different handlers is fan-out)"
                 )
             seen[pair] = index
         return self

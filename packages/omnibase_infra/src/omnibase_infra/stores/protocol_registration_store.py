@@ -1,0 +1,67 @@
+"""A durable home for the registry, its inbox, its outbox and its dead letters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from typing import Protocol
+
+from omnibase_infra.enums import EnumMessageOutcome, EnumRegistrationState
+from omnibase_infra.models import (
+    ModelDeadLetter,
+    ModelLifecycleEvent,
+    ModelRegistrationProjection,
+)
+from omnibase_infra.stores.protocol_registration_transaction import (
+    ProtocolRegistrationTransaction,
+)
+
+
+class ProtocolRegistrationStore(Protocol):
+    """A registration store: one implementation per backend, chosen by URL.
+
+    All writes go through :meth:`transaction`; the read methods below each run in their own
+    short read-only transaction and return committed data only.
+    """
+
+    @property
+    def url(self) -> str:
+        """The store URL with any password masked."""
+        ...
+
+    def migrate(self) -> int:
+        """Apply pending schema migrations; returns the schema version now in force."""
+        ...
+
+    def transaction(self) -> AbstractContextManager[ProtocolRegistrationTransaction]:
+        """Open a transaction: committed when the block exits normally, rolled back when it
+        raises. Also makes it this thread's :meth:`active_transaction`."""
+        ...
+
+    def active_transaction(self) -> ProtocolRegistrationTransaction:
+        """The transaction open in this thread; raises ``ModelOnexError(INVALID_STATE)``
+        outside :meth:`transaction` (handlers read through it)."""
+        ...
+
+    def list_nodes(
+        self, state: EnumRegistrationState | None = None
+    ) -> list[ModelRegistrationProjection]:
+        """Registry rows ordered by node name then id, optionally only those in ``state``."""
+        ...
+
+    def iter_events(self, after_sequence: int = 0) -> Iterator[ModelLifecycleEvent]:
+        """Emitted events in commit order, with their ``sequence``, after ``after_sequence``."""
+        ...
+
+    def list_dead_letters(self) -> list[ModelDeadLetter]:
+        """Every dead letter in the order it was recorded."""
+        ...
+
+    def count_outcomes(self) -> dict[EnumMessageOutcome, int]:
+        """How many distinct inputs ended in each outcome (all three keys always present):
+        inbox records by outcome, plus dead letters that had no readable envelope id."""
+        ...
+
+    def close(self) -> None:
+        """Release connections; the store is unusable afterwards. Idempotent."""
+        ...
