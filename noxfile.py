@@ -1,0 +1,217 @@
+"""Every developer and CI entry point of the omnibase workspace.
+
+Sessions sync the locked workspace (both packages editable, plus the ``dev`` group) into their
+own virtualenv with ``uv sync``, so an edit to omnibase_core is seen by omnibase_infra at once.
+
+    uv run nox                       # the tests (default)
+    uv run nox -s tests -- -k routing
+    uv run nox -s lint typecheck check_versions
+    uv run nox -s bench
+    uv run nox -s release -- 0.2.0
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+import tempfile
+import tomllib
+import zipfile
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+CORE = ROOT / "packages" / "omnibase_core"
+INFRA = ROOT / "packages" / "omnibase_infra"
+SOURCES = [str(CORE / "src"), str(INFRA / "src")]
+TEST_SUITES = {
+    "core": [str(CORE / "tests")],
+    "infra": [str(INFRA / "tests")],
+    "integration": [str(ROOT / "tests_integration")],
+}
+
+nox.options.default_venv_backend = "uv"
+nox.options.reuse_venv = "yes"
+nox.options.sessions = ["tests"]
+nox.options.error_on_external_run = True
+
+
+def _sync(session: nox.Session) -> None:
+    """Install the locked workspace into the session's virtualenv (editable packages)."""
+    session.run_install(
+        "uv",
+        "sync",
+        "--locked",
+        "--all-packages",
+        "--group",
+        "dev",
+        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
+        external=True,
+        silent=True,
+    )
+
+
+def _pytest(session: nox.Session, suites: list[str], *extra: str) -> None:
+    """Run pytest once per suite: each package's tests stay independent of the others'."""
+    _sync(session)
+    args = session.posargs or []
+    for suite in suites:
+        session.run("pytest", *TEST_SUITES[suite], *extra, *args)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Core unit tests, infra unit tests and the cross-package integration tests."""
+    _pytest(session, ["core", "infra", "integration"])
+
+
+@nox.session(name="tests_core")
+def tests_core(session: nox.Session) -> None:
+    """omnibase_core's unit tests alone."""
+    _pytest(session, ["core"])
+
+
+@nox.session(name="tests_infra")
+def tests_infra(session: nox.Session) -> None:
+    """omnibase_infra's unit tests alone."""
+    _pytest(session, ["infra"])
+
+
+@nox.session(name="tests_integration")
+def tests_integration(session: nox.Session) -> None:
+    """The cross-package integration tests alone."""
+    _pytest(session, ["integration"])
+
+
+@nox.session(name="tests_postgres")
+def tests_postgres(session: nox.Session) -> None:
+    """Every test that needs PostgreSQL (the tests start their own server)."""
+    _pytest(session, ["infra", "integration"], "-m", "postgres")
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff: lint rules and formatting."""
+    _sync(session)
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on both packages' sources."""
+    _sync(session)
+    session.run("mypy", *(session.posargs or SOURCES))
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """The benchmarks: each reports ratios against a floor measured in the same run."""
+    _sync(session)
+    scripts = session.posargs or sorted(str(p) for p in (ROOT / "benchmarks").glob("bench_*.py"))
+    for script in scripts:
+        session.run("python", script)
+
+
+# --- versions and releases ---------------------------------------------------------------------
+
+
+def _read_versions() -> tuple[str, str, str]:
+    """(core version, infra version, infra's pin on core) as written in the pyproject files."""
+    core = tomllib.loads((CORE / "pyproject.toml").read_text())["project"]
+    infra = tomllib.loads((INFRA / "pyproject.toml").read_text())["project"]
+    pins = [d for d in infra["dependencies"] if re.match(r"omnibase-core\b", d)]
+    pin = pins[0] if len(pins) == 1 else ""
+    exact = re.fullmatch(r"omnibase-core\s*==\s*([^\s,;]+)", pin)
+    return core["version"], infra["version"], exact.group(1) if exact else f"<not exact: {pin!r}>"
+
+
+def _version_problems() -> list[str]:
+    core, infra, pin = _read_versions()
+    problems = []
+    if core != infra:
+        problems.append(f"omnibase-core is {core} but omnibase-infra is {infra}")
+    if pin != core:
+        problems.append(f"omnibase-infra pins omnibase-core=={pin} but omnibase-core is {core}")
+    return problems
+
+
+@nox.session(name="check_versions", venv_backend="none")
+def check_versions(session: nox.Session) -> None:
+    """Fail when the two packages' versions, or infra's exact pin on core, drift apart."""
+    problems = _version_problems()
+    if problems:
+        session.error(
+            "lockstep versions drifted: "
+            + "; ".join(problems)
+            + ". Run `uv run nox -s release -- X.Y.Z` to set all three together."
+        )
+    session.run("uv", "lock", "--check", external=True)
+    session.log(f"lockstep version {_read_versions()[0]}: core, infra and the pin agree")
+
+
+def _set_version(version: str) -> None:
+    for pyproject in (CORE / "pyproject.toml", INFRA / "pyproject.toml"):
+        text = pyproject.read_text()
+        text = re.sub(r'(?m)^version = "[^"]*"', f'version = "{version}"', text, count=1)
+        text = re.sub(r'"omnibase-core==[^"]*"', f'"omnibase-core=={version}"', text)
+        pyproject.write_text(text)
+
+
+def _wheel_metadata(wheel: Path) -> str:
+    with zipfile.ZipFile(wheel) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        return archive.read(name).decode()
+
+
+@nox.session(venv_backend="none")
+def release(session: nox.Session) -> None:
+    """Bump both packages to X.Y.Z, relock, build both wheels and smoke-install them.
+
+    The wheels are built with ``--no-sources`` (as users will resolve them) into ``dist/`` and
+    installed into a fresh virtualenv outside the workspace, where both CLIs must run.
+    """
+    if len(session.posargs) != 1 or not re.fullmatch(r"\d+\.\d+\.\d+", session.posargs[0]):
+        session.error("usage: uv run nox -s release -- X.Y.Z (for example 0.2.0)")
+    version = session.posargs[0]
+    _set_version(version)
+    if problems := _version_problems():
+        session.error("; ".join(problems))
+    session.run("uv", "lock", external=True)
+    dist = ROOT / "dist"
+    shutil.rmtree(dist, ignore_errors=True)
+    session.run(
+        "uv", "build", "--all-packages", "--no-sources", "--out-dir", str(dist), external=True
+    )
+    wheels = sorted(dist.glob("*.whl"))
+    core_wheel = next(w for w in wheels if w.name.startswith("omnibase_core-"))
+    infra_wheel = next(w for w in wheels if w.name.startswith("omnibase_infra-"))
+    core_meta, infra_meta = _wheel_metadata(core_wheel), _wheel_metadata(infra_wheel)
+    if f"\nVersion: {version}\n" not in core_meta or f"\nVersion: {version}\n" not in infra_meta:
+        session.error(f"wheel metadata does not carry version {version}")
+    if f"Requires-Dist: omnibase-core=={version}" not in infra_meta:
+        session.error(f"omnibase-infra's wheel does not pin omnibase-core=={version}")
+    with tempfile.TemporaryDirectory(prefix="omnibase-release-") as scratch:
+        venv = Path(scratch) / "venv"
+        session.run("uv", "venv", "--python", sys.executable, str(venv), external=True)
+        python = str(venv / "bin" / "python")
+        session.run(
+            *("uv", "pip", "install", "--python", python, str(core_wheel), str(infra_wheel)),
+            external=True,
+        )
+        smoke = (
+            "import importlib.metadata as m, omnibase_core.mixins, omnibase_infra; "
+            f"assert m.version('omnibase-core') == m.version('omnibase-infra') == '{version}'; "
+            "print('installed', m.version('omnibase-core'))"
+        )
+        session.run(python, "-c", smoke, external=True, env={"PYTHONPATH": ""})
+        contract = next((INFRA / "src").rglob("contract.yaml"))
+        bindir = venv / "bin"
+        session.run(str(bindir / "onex"), "contract", "validate", str(contract), external=True)
+        session.run(str(bindir / "onex-registration"), "--help", external=True, silent=True)
+    session.log(f"released {version}: {core_wheel.name}, {infra_wheel.name} in {dist}")
+    if os.environ.get("CI") != "true":
+        session.log(f"commit the bump: git commit -am 'Release {version}' && git tag v{version}")
