@@ -4,5 +4,13 @@ from omnibase_infra.stores.protocol_registration_store import ProtocolRegistrati
 from omnibase_infra.stores.protocol_registration_transaction import (
     ProtocolRegistrationTransaction,
 )
+from omnibase_infra.stores.store_factory import default_store_url, open_store
+from omnibase_infra.stores.store_registration_memory import StoreRegistrationMemory
 
-__all__ = ["ProtocolRegistrationStore", "ProtocolRegistrationTransaction"]
+__all__ = [
+    "ProtocolRegistrationStore",
+    "ProtocolRegistrationTransaction",
+    "StoreRegistrationMemory",
+    "default_store_url",
+    "open_store",
+]

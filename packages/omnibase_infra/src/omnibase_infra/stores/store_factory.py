@@ -1,0 +1,104 @@
+"""Open a registration store from its URL.
+
+Accepted URLs: ``memory://``, ``sqlite:///relative/path.db``, ``sqlite:////absolute/path.db``,
+``sqlite:///:memory:`` and ``postgresql://user[:password]@host[:port]/database``. Each backend
+module is imported only when its scheme is asked for, so the PostgreSQL driver is never loaded
+for a SQLite store. A backend class is constructed as ``cls(url)`` and then ``migrate()`` is
+called, so the schema is current before the store is handed out.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Mapping
+from typing import Any, cast
+
+from omnibase_core.enums import EnumCoreErrorCode
+from omnibase_core.models.errors import ModelOnexError
+from omnibase_infra.stores.protocol_registration_store import ProtocolRegistrationStore
+
+ENV_STORE_URL = "ONEX_REGISTRATION_STORE"
+DEFAULT_STORE_URL = "sqlite:///registration.db"
+ACCEPTED_URLS = (
+    "memory://, sqlite:///relative.db, sqlite:////absolute/path.db, "
+    "postgresql://user@host:port/database"
+)
+
+_BACKENDS: dict[str, tuple[str, str]] = {
+    "memory": ("omnibase_infra.stores.store_registration_memory", "StoreRegistrationMemory"),
+    "sqlite": ("omnibase_infra.stores.store_registration_sqlite", "StoreRegistrationSqlite"),
+    "postgresql": (
+        "omnibase_infra.stores.store_registration_postgres",
+        "StoreRegistrationPostgres",
+    ),
+    "postgres": (
+        "omnibase_infra.stores.store_registration_postgres",
+        "StoreRegistrationPostgres",
+    ),
+}
+
+
+def default_store_url(environ: Mapping[str, str] | None = None) -> str:
+    """``$ONEX_REGISTRATION_STORE`` when set and not blank, else ``sqlite:///registration.db``."""
+    env = os.environ if environ is None else environ
+    value = env.get(ENV_STORE_URL, "").strip()
+    return value or DEFAULT_STORE_URL
+
+
+def store_url_scheme(url: str) -> str:
+    """The backend scheme of ``url`` (``memory``, ``sqlite``, ``postgresql``).
+
+    Raises ``ModelOnexError(CONFIGURATION_ERROR)`` when the URL has no known scheme.
+    """
+    scheme, sep, _rest = url.strip().partition("://")
+    scheme = scheme.lower()
+    if not sep or scheme not in _BACKENDS:
+        raise ModelOnexError(
+            f"store URL {_mask(url)!r} is not supported; accepted URLs: {ACCEPTED_URLS}",
+            EnumCoreErrorCode.CONFIGURATION_ERROR,
+            {"store_url": _mask(url)},
+        )
+    return scheme
+
+
+def open_store(url: str | None = None) -> ProtocolRegistrationStore:
+    """Open the store at ``url`` (default: :func:`default_store_url`) with its schema migrated.
+
+    Raises ``ModelOnexError(CONFIGURATION_ERROR)`` for an unknown scheme, a malformed URL or a
+    backend that is not available, and whatever the backend raises when it cannot open (for
+    example a missing folder or a database that cannot be reached), always as
+    ``ModelOnexError`` with a one-line message.
+    """
+    url = default_store_url() if url is None else url.strip()
+    scheme = store_url_scheme(url)
+    module_name, class_name = _BACKENDS[scheme]
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        missing = exc.name or module_name
+        raise ModelOnexError(
+            f"store URL {_mask(url)!r}: the {scheme} store is not available in this "
+            f"installation (module {missing} is missing); install it or use one of: "
+            f"{ACCEPTED_URLS}",
+            EnumCoreErrorCode.CONFIGURATION_ERROR,
+            {"store_url": _mask(url), "missing_module": missing},
+        ) from None
+    store_class = cast(Any, getattr(module, class_name))
+    store = cast(ProtocolRegistrationStore, store_class(url))
+    try:
+        store.migrate()
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def _mask(url: str) -> str:
+    """``url`` with the password of ``scheme://user:password@host`` replaced by ``***``."""
+    scheme, sep, rest = url.partition("://")
+    userinfo, at, host = rest.rpartition("@")
+    if not sep or not at or ":" not in userinfo:
+        return url
+    user = userinfo.split(":", 1)[0]
+    return f"{scheme}{sep}{user}:***@{host}"

@@ -1,0 +1,247 @@
+"""The in-memory registration store (``memory://``): for tests and for measuring store cost."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from uuid import UUID
+
+from omnibase_core.enums import EnumCoreErrorCode
+from omnibase_core.models.errors import ModelOnexError
+from omnibase_infra.enums import EnumMessageOutcome, EnumRegistrationState
+from omnibase_infra.models import (
+    ModelDeadLetter,
+    ModelLifecycleEvent,
+    ModelPartition,
+    ModelRegistrationProjection,
+)
+from omnibase_infra.stores.protocol_registration_transaction import (
+    ProtocolRegistrationTransaction,
+)
+
+_InboxRecord = tuple[EnumMessageOutcome, str | None, datetime]
+
+
+@dataclass
+class _MemoryState:
+    """The committed contents of a memory store (also reused as a transaction's staged writes)."""
+
+    nodes: dict[UUID, ModelRegistrationProjection] = field(default_factory=dict)
+    inbox: dict[UUID, _InboxRecord] = field(default_factory=dict)
+    introspection_requests: dict[UUID, datetime] = field(default_factory=dict)
+    tick_clocks: dict[str, datetime] = field(default_factory=dict)
+    dead_letters: dict[UUID, ModelDeadLetter] = field(default_factory=dict)
+    events: list[ModelLifecycleEvent] = field(default_factory=list)
+
+
+class _MemoryTransaction:
+    """One transaction over a memory store: writes are staged and applied only on commit."""
+
+    def __init__(self, committed: _MemoryState) -> None:
+        self._committed = committed
+        self._staged = _MemoryState()
+
+    # --- inbox ---------------------------------------------------------------------------------
+    def get_outcome(self, envelope_id: UUID) -> EnumMessageOutcome | None:
+        record = self._staged.inbox.get(envelope_id) or self._committed.inbox.get(envelope_id)
+        return None if record is None else record[0]
+
+    def record_outcome(
+        self,
+        envelope_id: UUID,
+        outcome: EnumMessageOutcome,
+        reason: str | None,
+        processed_at: datetime,
+    ) -> bool:
+        if envelope_id in self._staged.inbox or envelope_id in self._committed.inbox:
+            return False
+        self._staged.inbox[envelope_id] = (EnumMessageOutcome(outcome), reason, processed_at)
+        return True
+
+    # --- nodes ---------------------------------------------------------------------------------
+    def get_node(self, node_id: UUID) -> ModelRegistrationProjection | None:
+        staged = self._staged.nodes.get(node_id)
+        return staged if staged is not None else self._committed.nodes.get(node_id)
+
+    def upsert_node(self, projection: ModelRegistrationProjection) -> None:
+        self._staged.nodes[projection.node_id] = projection
+
+    def claim_expired(
+        self, now: datetime, limit: int, partition: ModelPartition
+    ) -> list[ModelRegistrationProjection]:
+        if limit <= 0:
+            return []
+        merged = {**self._committed.nodes, **self._staged.nodes}
+        due = [
+            node
+            for node in merged.values()
+            if node.state is EnumRegistrationState.ACTIVE
+            and node.liveness_deadline is not None
+            and node.liveness_deadline < now
+            and partition.owns(node.node_id)
+        ]
+        due.sort(key=lambda node: (node.liveness_deadline, str(node.node_id)))
+        return due[:limit]
+
+    # --- per-node and per-partition memories ---------------------------------------------------
+    def get_introspection_requested_at(self, node_id: UUID) -> datetime | None:
+        staged = self._staged.introspection_requests.get(node_id)
+        return staged if staged is not None else self._committed.introspection_requests.get(node_id)
+
+    def set_introspection_requested_at(self, node_id: UUID, requested_at: datetime) -> None:
+        self._staged.introspection_requests[node_id] = requested_at
+
+    def get_tick_clock(self, partition_key: str) -> datetime | None:
+        staged = self._staged.tick_clocks.get(partition_key)
+        return staged if staged is not None else self._committed.tick_clocks.get(partition_key)
+
+    def set_tick_clock(self, partition_key: str, now: datetime) -> None:
+        self._staged.tick_clocks[partition_key] = now
+
+    # --- outputs -------------------------------------------------------------------------------
+    def append_events(self, events: Sequence[ModelLifecycleEvent]) -> None:
+        self._staged.events.extend(events)
+
+    def add_dead_letter(self, dead_letter: ModelDeadLetter) -> None:
+        key = dead_letter.dead_letter_id
+        if key not in self._staged.dead_letters and key not in self._committed.dead_letters:
+            self._staged.dead_letters[key] = dead_letter
+
+    # --- commit --------------------------------------------------------------------------------
+    def apply_to(self, committed: _MemoryState) -> None:
+        """Apply the staged writes to ``committed`` (the caller holds the store's locks)."""
+        staged = self._staged
+        committed.nodes.update(staged.nodes)
+        committed.inbox.update(staged.inbox)
+        committed.introspection_requests.update(staged.introspection_requests)
+        committed.tick_clocks.update(staged.tick_clocks)
+        committed.dead_letters.update(staged.dead_letters)
+        sequence = len(committed.events)
+        for event in staged.events:
+            sequence += 1
+            committed.events.append(event.model_copy(update={"sequence": sequence}))
+
+
+class StoreRegistrationMemory:
+    """A registration store held in process memory (``memory://``); gone when the process ends.
+
+    Transactions are real: writes are staged in the transaction and applied to the committed
+    state only when the block exits normally, so an exception leaves nothing behind. One lock
+    serialises transactions (so there are no lost updates between threads) and a second, short
+    lock guards the committed state, so read methods never see a half-applied commit.
+    """
+
+    def __init__(self, url: str = "memory://") -> None:
+        """Create an empty store; ``url`` must be ``memory://`` (else ``CONFIGURATION_ERROR``)."""
+        if url.strip().lower() != "memory://":
+            raise ModelOnexError(
+                f"store URL {url!r} is not a memory store URL; the memory store takes exactly "
+                "'memory://' (it has no path or options)",
+                EnumCoreErrorCode.CONFIGURATION_ERROR,
+                {"store_url": url},
+            )
+        self._url = "memory://"
+        self._state = _MemoryState()
+        self._transaction_lock = threading.Lock()
+        self._state_lock = threading.Lock()
+        self._local = threading.local()
+        self._closed = False
+
+    @property
+    def url(self) -> str:
+        """The store URL (``memory://``)."""
+        return self._url
+
+    def migrate(self) -> int:
+        """Nothing to migrate in memory; returns ``0``. Raises ``INVALID_STATE`` once closed."""
+        self._check_open("migrate")
+        return 0
+
+    @contextmanager
+    def transaction(self) -> Iterator[ProtocolRegistrationTransaction]:
+        """Open a transaction, committed on normal exit and rolled back on an exception.
+
+        Raises ``ModelOnexError(INVALID_STATE)`` when this thread already has a transaction open
+        on this store (transactions do not nest) or the store is closed.
+        """
+        self._check_open("transaction")
+        if getattr(self._local, "transaction", None) is not None:
+            raise ModelOnexError(
+                "StoreRegistrationMemory.transaction: this thread already has a transaction open "
+                "on this store; transactions do not nest, finish the open one first",
+                EnumCoreErrorCode.INVALID_STATE,
+                {"store_url": self._url},
+            )
+        with self._transaction_lock:
+            txn = _MemoryTransaction(self._state)
+            self._local.transaction = txn
+            try:
+                yield txn
+            finally:
+                self._local.transaction = None
+            with self._state_lock:
+                txn.apply_to(self._state)
+
+    def active_transaction(self) -> ProtocolRegistrationTransaction:
+        """The transaction open in this thread; ``ModelOnexError(INVALID_STATE)`` outside one."""
+        txn: _MemoryTransaction | None = getattr(self._local, "transaction", None)
+        if txn is None:
+            raise ModelOnexError(
+                "StoreRegistrationMemory.active_transaction: no transaction is open in this "
+                "thread; call it only inside a 'with store.transaction():' block",
+                EnumCoreErrorCode.INVALID_STATE,
+                {"store_url": self._url},
+            )
+        return txn
+
+    def list_nodes(
+        self, state: EnumRegistrationState | None = None
+    ) -> list[ModelRegistrationProjection]:
+        """Committed registry rows ordered by node name then id, optionally only in ``state``."""
+        self._check_open("list_nodes")
+        with self._state_lock:
+            nodes = list(self._state.nodes.values())
+        if state is not None:
+            nodes = [node for node in nodes if node.state == state]
+        nodes.sort(key=lambda node: (node.node_name, str(node.node_id)))
+        return nodes
+
+    def iter_events(self, after_sequence: int = 0) -> Iterator[ModelLifecycleEvent]:
+        """Committed events with ``sequence > after_sequence``, in commit order."""
+        self._check_open("iter_events")
+        with self._state_lock:
+            events = self._state.events[max(after_sequence, 0) :]
+        return iter(events)
+
+    def list_dead_letters(self) -> list[ModelDeadLetter]:
+        """Committed dead letters in the order they were recorded."""
+        self._check_open("list_dead_letters")
+        with self._state_lock:
+            return list(self._state.dead_letters.values())
+
+    def count_outcomes(self) -> dict[EnumMessageOutcome, int]:
+        """Inbox records by outcome plus dead letters without an envelope id (all keys present)."""
+        self._check_open("count_outcomes")
+        counts = dict.fromkeys(EnumMessageOutcome, 0)
+        with self._state_lock:
+            for outcome, _reason, _at in self._state.inbox.values():
+                counts[outcome] += 1
+            counts[EnumMessageOutcome.DEAD_LETTERED] += sum(
+                1 for letter in self._state.dead_letters.values() if letter.envelope_id is None
+            )
+        return counts
+
+    def close(self) -> None:
+        """Mark the store closed; later calls raise ``INVALID_STATE``. Idempotent."""
+        self._closed = True
+
+    def _check_open(self, method: str) -> None:
+        if self._closed:
+            raise ModelOnexError(
+                f"StoreRegistrationMemory.{method}: the store is closed; open a new one",
+                EnumCoreErrorCode.INVALID_STATE,
+                {"store_url": self._url},
+            )
