@@ -1,0 +1,265 @@
+"""Decides what a node's introspection event does to its registration."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Final
+
+from omnibase_core.enums import EnumMessageCategory, EnumNodeKind
+from omnibase_core.models.dispatch import ModelHandlerOutput
+from omnibase_core.models.events import ModelEventEnvelope
+from omnibase_infra.enums import (
+    EnumIntrospectionReason,
+    EnumLifecycleEventType,
+    EnumRegistrationState,
+)
+from omnibase_infra.models import ModelRegistrationProjection
+from omnibase_infra.nodes.node_registration_orchestrator.handlers.handler_helpers import (
+    IGNORED_OUT_OF_ORDER,
+    IGNORED_SHUTDOWN_DEREGISTERED,
+    IGNORED_SHUTDOWN_UNKNOWN_NODE,
+    EventSpec,
+    build_events,
+    build_output,
+    check_clock_skew,
+    iso,
+    latest,
+    require_payload,
+    stale_epoch_reason,
+)
+from omnibase_infra.nodes.node_registration_orchestrator.models import (
+    ModelIntentUpsertNode,
+    ModelNodeIntrospectionEvent,
+    ModelRegistrationSettings,
+)
+from omnibase_infra.stores import ProtocolRegistrationStore
+
+_SNAPSHOT_FIELDS: Final = ("node_name", "node_type", "node_version", "capabilities", "endpoints")
+
+
+class HandlerNodeIntrospected:
+    """Turns ``ModelNodeIntrospectionEvent`` into registration decisions (DESIGN 6.2).
+
+    - unknown, ``liveness_expired`` or ``deregistered`` node, not shutdown: (re-)registered
+      ``active`` with ``liveness_deadline = now + liveness_interval``; emits
+      ``NodeRegistrationInitiated`` and ``NodeBecameActive``;
+    - ``active`` node, same epoch and snapshot: deadline extended, nothing emitted;
+    - ``active`` node, newer epoch or changed snapshot: snapshot updated, deadline extended;
+      emits ``NodeRegistrationUpdated``;
+    - shutdown of an ``active`` or ``liveness_expired`` node: ``deregistered``; emits
+      ``NodeDeregistered``; shutdown of an unknown or ``deregistered`` node: ignored;
+    - an epoch older than the stored one, or (same epoch) a node timestamp older than the
+      newest applied introspection: ignored with the reason.
+
+    ``now`` is the envelope timestamp (the runtime's accept time); the node's own timestamp
+    only orders messages and feeds the clock-skew check (dead-lettered as ``clock_skew``).
+    The handler reads the row through the store's active transaction and never writes: the
+    new row travels as a :class:`ModelIntentUpsertNode`.
+    """
+
+    def __init__(
+        self, store: ProtocolRegistrationStore, settings: ModelRegistrationSettings
+    ) -> None:
+        self._store = store
+        self._settings = settings
+
+    @property
+    def handler_id(self) -> str:
+        """``handler-node-introspected``: the key the contract routes to."""
+        return "handler-node-introspected"
+
+    @property
+    def category(self) -> EnumMessageCategory:
+        """Introspections are events."""
+        return EnumMessageCategory.EVENT
+
+    @property
+    def message_types(self) -> set[str]:
+        """The one payload type served."""
+        return {ModelNodeIntrospectionEvent.__name__}
+
+    @property
+    def node_kind(self) -> EnumNodeKind:
+        """Runs in the registration orchestrator."""
+        return EnumNodeKind.ORCHESTRATOR
+
+    async def handle(self, envelope: ModelEventEnvelope[Any]) -> ModelHandlerOutput:
+        """Decide the effect of one introspection on the node's registration.
+
+        Raises ``ModelOnexError(VALIDATION_ERROR)`` for a payload of another type
+        (``invalid_payload``) or a timestamp beyond the clock-skew limit (``clock_skew``), and
+        ``ModelOnexError(INVALID_STATE)`` from the store outside a transaction.
+        """
+        started = time.perf_counter()
+        event = require_payload(envelope, ModelNodeIntrospectionEvent, self.handler_id)
+        now = envelope.envelope_timestamp
+        check_clock_skew(
+            event.timestamp,
+            now,
+            self._settings.max_clock_skew,
+            handler_id=self.handler_id,
+            envelope_id=envelope.envelope_id,
+        )
+        current = self._store.active_transaction().get_node(event.node_id)
+
+        if current is not None:
+            if event.epoch < current.epoch:
+                reason = stale_epoch_reason("introspection", event.epoch, current.epoch)
+                return build_output(self.handler_id, envelope, started, ignored_reason=reason)
+            if (
+                event.epoch == current.epoch
+                and current.last_introspection_at is not None
+                and event.timestamp < current.last_introspection_at
+            ):
+                reason = (
+                    f"{IGNORED_OUT_OF_ORDER}: introspection dated {event.timestamp.isoformat()} "
+                    f"is older than the applied one of {current.last_introspection_at.isoformat()} "
+                    f"in the same epoch {event.epoch}"
+                )
+                return build_output(self.handler_id, envelope, started, ignored_reason=reason)
+
+        if event.reason is EnumIntrospectionReason.SHUTDOWN:
+            return self._shutdown(envelope, event, current, started)
+        if current is None or current.state is not EnumRegistrationState.ACTIVE:
+            return self._register(envelope, event, current, started)
+        return self._refresh(envelope, event, current, started)
+
+    def _shutdown(
+        self,
+        envelope: ModelEventEnvelope[Any],
+        event: ModelNodeIntrospectionEvent,
+        current: ModelRegistrationProjection | None,
+        started: float,
+    ) -> ModelHandlerOutput:
+        if current is None:
+            reason = f"{IGNORED_SHUTDOWN_UNKNOWN_NODE}: node {event.node_id} is not registered"
+            return build_output(self.handler_id, envelope, started, ignored_reason=reason)
+        if current.state is EnumRegistrationState.DEREGISTERED:
+            reason = (
+                f"{IGNORED_SHUTDOWN_DEREGISTERED}: node {event.node_id} is already deregistered"
+            )
+            return build_output(self.handler_id, envelope, started, ignored_reason=reason)
+        now = envelope.envelope_timestamp
+        row = current.model_copy(
+            update={
+                "state": EnumRegistrationState.DEREGISTERED,
+                "epoch": event.epoch,
+                "liveness_deadline": None,
+                "last_introspection_at": latest(current.last_introspection_at, event.timestamp),
+                "updated_at": now,
+            }
+        )
+        spec: EventSpec = (
+            EnumLifecycleEventType.NODE_DEREGISTERED,
+            {"epoch": event.epoch, "previous_state": current.state.value},
+        )
+        return build_output(
+            self.handler_id,
+            envelope,
+            started,
+            events=build_events(envelope, event.node_id, now, [spec]),
+            intents=[ModelIntentUpsertNode(projection=row)],
+        )
+
+    def _register(
+        self,
+        envelope: ModelEventEnvelope[Any],
+        event: ModelNodeIntrospectionEvent,
+        current: ModelRegistrationProjection | None,
+        started: float,
+    ) -> ModelHandlerOutput:
+        now = envelope.envelope_timestamp
+        deadline = now + self._settings.liveness_interval
+        row = ModelRegistrationProjection(
+            node_id=event.node_id,
+            node_name=event.node_name,
+            state=EnumRegistrationState.ACTIVE,
+            node_type=event.node_type,
+            node_version=event.node_version,
+            epoch=event.epoch,
+            capabilities=dict(event.capabilities),
+            endpoints=dict(event.endpoints),
+            registered_at=now,
+            last_heartbeat_at=None if current is None else current.last_heartbeat_at,
+            liveness_deadline=deadline,
+            last_introspection_at=event.timestamp,
+            updated_at=now,
+        )
+        specs: list[EventSpec] = [
+            (
+                EnumLifecycleEventType.NODE_REGISTRATION_INITIATED,
+                {
+                    "node_name": event.node_name,
+                    "node_type": event.node_type.value,
+                    "node_version": event.node_version,
+                    "epoch": event.epoch,
+                    "reason": event.reason.value,
+                    "previous_state": None if current is None else current.state.value,
+                },
+            ),
+            (
+                EnumLifecycleEventType.NODE_BECAME_ACTIVE,
+                {
+                    "node_name": event.node_name,
+                    "epoch": event.epoch,
+                    "liveness_deadline": iso(deadline),
+                },
+            ),
+        ]
+        return build_output(
+            self.handler_id,
+            envelope,
+            started,
+            events=build_events(envelope, event.node_id, now, specs),
+            intents=[ModelIntentUpsertNode(projection=row)],
+        )
+
+    def _refresh(
+        self,
+        envelope: ModelEventEnvelope[Any],
+        event: ModelNodeIntrospectionEvent,
+        current: ModelRegistrationProjection,
+        started: float,
+    ) -> ModelHandlerOutput:
+        now = envelope.envelope_timestamp
+        deadline = latest(current.liveness_deadline, now + self._settings.liveness_interval)
+        changed = [
+            name for name in _SNAPSHOT_FIELDS if getattr(event, name) != getattr(current, name)
+        ]
+        update: dict[str, Any] = {
+            "liveness_deadline": deadline,
+            "last_introspection_at": latest(current.last_introspection_at, event.timestamp),
+            "updated_at": now,
+        }
+        if event.epoch == current.epoch and not changed:
+            row = current.model_copy(update=update)
+            return build_output(
+                self.handler_id, envelope, started, intents=[ModelIntentUpsertNode(projection=row)]
+            )
+        update.update(
+            epoch=event.epoch,
+            node_name=event.node_name,
+            node_type=event.node_type,
+            node_version=event.node_version,
+            capabilities=dict(event.capabilities),
+            endpoints=dict(event.endpoints),
+        )
+        row = current.model_copy(update=update)
+        spec: EventSpec = (
+            EnumLifecycleEventType.NODE_REGISTRATION_UPDATED,
+            {
+                "epoch": event.epoch,
+                "previous_epoch": current.epoch,
+                "node_version": event.node_version,
+                "previous_node_version": current.node_version,
+                "changed_fields": changed,
+                "reason": event.reason.value,
+            },
+        )
+        return build_output(
+            self.handler_id,
+            envelope,
+            started,
+            events=build_events(envelope, event.node_id, now, [spec]),
+            intents=[ModelIntentUpsertNode(projection=row)],
+        )
