@@ -6,11 +6,13 @@ from omnibase_infra.stores.protocol_registration_transaction import (
 )
 from omnibase_infra.stores.store_factory import default_store_url, open_store
 from omnibase_infra.stores.store_registration_memory import StoreRegistrationMemory
+from omnibase_infra.stores.store_registration_sqlite import StoreRegistrationSqlite
 
 __all__ = [
     "ProtocolRegistrationStore",
     "ProtocolRegistrationTransaction",
     "StoreRegistrationMemory",
+    "StoreRegistrationSqlite",
     "default_store_url",
     "open_store",
 ]

@@ -1,0 +1,70 @@
+"""SQLite schema steps of the registration store.
+
+Timestamps are ISO-8601 UTC text with microseconds (``2026-03-01T12:00:00.000000+00:00``): one
+fixed width, so text order is time order. UUIDs are canonical lower-case strings. Mappings are
+JSON text. ``partition_hash`` is CRC-32 of the node id, so a partition's claim filters in SQL.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[tuple[int, str], ...] = (
+    (
+        1,
+        """
+        CREATE TABLE nodes (
+            node_id TEXT PRIMARY KEY,
+            partition_hash INTEGER NOT NULL,
+            node_name TEXT NOT NULL,
+            state TEXT NOT NULL,
+            node_type TEXT NOT NULL,
+            node_version TEXT NOT NULL,
+            epoch INTEGER NOT NULL,
+            capabilities TEXT NOT NULL,
+            endpoints TEXT NOT NULL,
+            registered_at TEXT NOT NULL,
+            last_heartbeat_at TEXT,
+            liveness_deadline TEXT,
+            last_introspection_at TEXT,
+            updated_at TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX nodes_by_expiry ON nodes (state, liveness_deadline);
+        CREATE INDEX nodes_by_name ON nodes (node_name, node_id);
+        CREATE TABLE inbox (
+            envelope_id TEXT PRIMARY KEY,
+            outcome TEXT NOT NULL,
+            reason TEXT,
+            processed_at TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE outbox (
+            sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+            event_id TEXT NOT NULL,
+            event_type TEXT NOT NULL,
+            topic TEXT NOT NULL,
+            node_id TEXT NOT NULL,
+            causation_id TEXT NOT NULL,
+            correlation_id TEXT NOT NULL,
+            emitted_at TEXT NOT NULL,
+            data TEXT NOT NULL
+        );
+        CREATE TABLE introspection_requests (
+            node_id TEXT PRIMARY KEY,
+            requested_at TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE tick_clocks (
+            partition_key TEXT PRIMARY KEY,
+            tick_now TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE dead_letters (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            dead_letter_id TEXT NOT NULL UNIQUE,
+            envelope_id TEXT,
+            reason TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            source TEXT,
+            line_number INTEGER,
+            raw TEXT NOT NULL,
+            recorded_at TEXT NOT NULL
+        );
+        """,
+    ),
+)

@@ -1,0 +1,176 @@
+"""Row <-> model conversion and the statements of the SQLite registration store.
+
+Models are rebuilt with ``model_construct`` from values this store wrote itself after they were
+validated, with every field converted back to its declared type (UUID, enum, aware datetime,
+dict), so the result equals the validated model without paying for validation again.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from uuid import UUID
+
+from omnibase_core.enums import EnumNodeKind
+from omnibase_infra.enums import (
+    EnumDeadLetterReason,
+    EnumLifecycleEventType,
+    EnumRegistrationState,
+)
+from omnibase_infra.models import (
+    ModelDeadLetter,
+    ModelLifecycleEvent,
+    ModelRegistrationProjection,
+    partition_hash,
+)
+from omnibase_infra.stores.timestamps import from_db_text, to_db_text
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_loads = json.loads
+
+NODE_COLUMNS = (
+    "node_id, node_name, state, node_type, node_version, epoch, capabilities, endpoints, "
+    "registered_at, last_heartbeat_at, liveness_deadline, last_introspection_at, updated_at"
+)
+SELECT_NODE = f"SELECT {NODE_COLUMNS} FROM nodes WHERE node_id = ?"
+UPSERT_NODE = (
+    f"INSERT OR REPLACE INTO nodes ({NODE_COLUMNS}, partition_hash) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+CLAIM_EXPIRED = (
+    f"SELECT {NODE_COLUMNS} FROM nodes WHERE state = 'active' AND liveness_deadline < ? "
+    "ORDER BY liveness_deadline, node_id LIMIT ?"
+)
+CLAIM_EXPIRED_PARTITION = (
+    f"SELECT {NODE_COLUMNS} FROM nodes WHERE state = 'active' AND liveness_deadline < ? "
+    "AND partition_hash % ? = ? ORDER BY liveness_deadline, node_id LIMIT ?"
+)
+LIST_NODES = f"SELECT {NODE_COLUMNS} FROM nodes ORDER BY node_name, node_id"
+LIST_NODES_IN_STATE = (
+    f"SELECT {NODE_COLUMNS} FROM nodes WHERE state = ? ORDER BY node_name, node_id"
+)
+
+EVENT_COLUMNS = (
+    "event_id, event_type, topic, node_id, causation_id, correlation_id, emitted_at, data"
+)
+INSERT_EVENT = f"INSERT INTO outbox ({EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+SELECT_EVENTS = (
+    f"SELECT sequence, {EVENT_COLUMNS} FROM outbox WHERE sequence > ? ORDER BY sequence LIMIT ?"
+)
+
+DEAD_LETTER_COLUMNS = (
+    "dead_letter_id, envelope_id, reason, detail, source, line_number, raw, recorded_at"
+)
+INSERT_DEAD_LETTER = (
+    f"INSERT OR IGNORE INTO dead_letters ({DEAD_LETTER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+SELECT_DEAD_LETTERS = f"SELECT {DEAD_LETTER_COLUMNS} FROM dead_letters ORDER BY seq"
+
+
+def _opt_text(value: Any) -> str | None:
+    return None if value is None else to_db_text(value)
+
+
+def _opt_time(text: str | None) -> Any:
+    return None if text is None else from_db_text(text)
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON text of ``value`` (key order kept)."""
+    return _dumps(value)
+
+
+def node_params(node: ModelRegistrationProjection) -> tuple[Any, ...]:
+    """Parameters of :data:`UPSERT_NODE` for ``node``."""
+    return (
+        str(node.node_id),
+        node.node_name,
+        node.state.value,
+        node.node_type.value,
+        node.node_version,
+        node.epoch,
+        _dumps(node.capabilities),
+        _dumps(node.endpoints),
+        to_db_text(node.registered_at),
+        _opt_text(node.last_heartbeat_at),
+        _opt_text(node.liveness_deadline),
+        _opt_text(node.last_introspection_at),
+        to_db_text(node.updated_at),
+        partition_hash(node.node_id),
+    )
+
+
+def node_from_row(row: tuple[Any, ...]) -> ModelRegistrationProjection:
+    """The projection stored in a row selected with :data:`NODE_COLUMNS`."""
+    return ModelRegistrationProjection.model_construct(
+        node_id=UUID(row[0]),
+        node_name=row[1],
+        state=EnumRegistrationState(row[2]),
+        node_type=EnumNodeKind(row[3]),
+        node_version=row[4],
+        epoch=row[5],
+        capabilities=_loads(row[6]),
+        endpoints=_loads(row[7]),
+        registered_at=from_db_text(row[8]),
+        last_heartbeat_at=_opt_time(row[9]),
+        liveness_deadline=_opt_time(row[10]),
+        last_introspection_at=_opt_time(row[11]),
+        updated_at=from_db_text(row[12]),
+    )
+
+
+def event_params(event: ModelLifecycleEvent) -> tuple[Any, ...]:
+    """Parameters of :data:`INSERT_EVENT` for ``event``."""
+    return (
+        str(event.event_id),
+        event.event_type.value,
+        event.topic,
+        str(event.node_id),
+        str(event.causation_id),
+        str(event.correlation_id),
+        to_db_text(event.emitted_at),
+        _dumps(event.data),
+    )
+
+
+def event_from_row(row: tuple[Any, ...]) -> ModelLifecycleEvent:
+    """The event stored in a row selected with ``sequence, `` + :data:`EVENT_COLUMNS`."""
+    return ModelLifecycleEvent.model_construct(
+        event_id=UUID(row[1]),
+        event_type=EnumLifecycleEventType(row[2]),
+        topic=row[3],
+        node_id=UUID(row[4]),
+        causation_id=UUID(row[5]),
+        correlation_id=UUID(row[6]),
+        emitted_at=from_db_text(row[7]),
+        data=_loads(row[8]),
+        sequence=row[0],
+    )
+
+
+def dead_letter_params(letter: ModelDeadLetter) -> tuple[Any, ...]:
+    """Parameters of :data:`INSERT_DEAD_LETTER` for ``letter``."""
+    return (
+        str(letter.dead_letter_id),
+        None if letter.envelope_id is None else str(letter.envelope_id),
+        letter.reason.value,
+        letter.detail,
+        letter.source,
+        letter.line_number,
+        letter.raw,
+        to_db_text(letter.recorded_at),
+    )
+
+
+def dead_letter_from_row(row: tuple[Any, ...]) -> ModelDeadLetter:
+    """The dead letter stored in a row selected with :data:`DEAD_LETTER_COLUMNS`."""
+    return ModelDeadLetter.model_construct(
+        dead_letter_id=UUID(row[0]),
+        envelope_id=None if row[1] is None else UUID(row[1]),
+        reason=EnumDeadLetterReason(row[2]),
+        detail=row[3],
+        source=row[4],
+        line_number=row[5],
+        raw=row[6],
+        recorded_at=from_db_text(row[7]),
+    )

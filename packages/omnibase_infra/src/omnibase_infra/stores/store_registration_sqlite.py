@@ -1,0 +1,378 @@
+"""The SQLite registration store (``sqlite:///relative.db``, ``sqlite:////abs/path.db``)."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NoReturn
+from urllib.parse import parse_qsl
+
+from omnibase_core.enums import EnumCoreErrorCode
+from omnibase_core.models.errors import ModelOnexError
+from omnibase_infra.enums import EnumMessageOutcome, EnumRegistrationState
+from omnibase_infra.models import (
+    ModelDeadLetter,
+    ModelLifecycleEvent,
+    ModelRegistrationProjection,
+)
+from omnibase_infra.stores import sqlite_rows as rows
+from omnibase_infra.stores.migrations.migrations_sqlite import MIGRATIONS
+from omnibase_infra.stores.protocol_registration_transaction import (
+    ProtocolRegistrationTransaction,
+)
+from omnibase_infra.stores.store_registration_sqlite_transaction import (
+    StoreRegistrationSqliteTransaction,
+)
+
+_MEMORY = ":memory:"
+_URL_FORMS = "sqlite:///relative/path.db, sqlite:////absolute/path.db or sqlite:///:memory:"
+_SYNCHRONOUS = ("normal", "full")
+_EVENT_PAGE = 1000
+
+
+class StoreRegistrationSqlite:
+    """A registration store in one SQLite file: the embedded default.
+
+    Durability: the file is in WAL mode and every transaction starts with ``BEGIN IMMEDIATE``
+    (it takes the database's write lock at once, so two processes never interleave and a busy
+    database is waited for up to ``busy_timeout``). ``synchronous=NORMAL`` (the default, or
+    ``?synchronous=full`` in the URL): in WAL mode a commit is in the WAL file, in the operating
+    system's cache, before ``COMMIT`` returns, so a killed process loses nothing it committed;
+    only a power cut or kernel crash can lose the last commits (never corrupting the file), and
+    ``full`` closes that window too at the price of an fsync per commit.
+
+    Threads: one write connection, used by one transaction at a time (a lock serialises
+    transactions). Read methods use a second connection that sees committed data only, so they
+    do not wait for a running transaction (for ``:memory:`` there is one connection and reads
+    wait). The schema is migrated on open (see :meth:`migrate`).
+    """
+
+    def __init__(self, url: str, *, busy_timeout_seconds: float = 30.0) -> None:
+        """Open (creating if needed) and migrate the database at ``url``.
+
+        Raises ``ModelOnexError(CONFIGURATION_ERROR)`` for a malformed URL, a missing folder, a
+        file that is not a registration database or a location that cannot be written, and
+        ``ModelOnexError(INVALID_STATE)`` for a database made by a newer version of this code.
+        """
+        self._url = url.strip()
+        self._path, synchronous = self.parse_url(self._url)
+        self._timeout = busy_timeout_seconds
+        self._local = threading.local()
+        self._closed = False
+        self._write_lock = threading.RLock()
+        self._write: sqlite3.Connection | None = None
+        self._read: sqlite3.Connection | None = None
+        self._read_lock = self._write_lock
+        if self._path != _MEMORY:
+            self._check_folder()
+        try:
+            self._write = self._connect(synchronous)
+            self.migrate()
+            if self._path == _MEMORY:
+                self._read, self._read_lock = self._write, self._write_lock
+            else:
+                self._read, self._read_lock = self._connect(synchronous), threading.RLock()
+                self._read.execute("PRAGMA query_only = ON")
+        except sqlite3.Error as exc:
+            self.close()
+            self._raise_open_error(exc)
+        except BaseException:
+            self.close()
+            raise
+
+    # --- URL and opening --------------------------------------------------------------------------
+    @staticmethod
+    def parse_url(url: str) -> tuple[str, str]:
+        """``(path, synchronous)`` of a ``sqlite:///`` URL; ``CONFIGURATION_ERROR`` if malformed.
+
+        ``sqlite:///a.db`` is ``a.db`` relative to the current folder, ``sqlite:////a.db`` is
+        ``/a.db``; the only query option is ``synchronous=normal|full``.
+        """
+        scheme, sep, rest = url.partition("://")
+        rest, _q, query = rest.partition("?")
+        path = rest[1:]
+        if scheme.lower() != "sqlite" or not sep or not rest.startswith("/") or not path:
+            raise ModelOnexError(
+                f"store URL {url!r} is not a SQLite URL; use {_URL_FORMS}",
+                EnumCoreErrorCode.CONFIGURATION_ERROR,
+                {"store_url": url},
+            )
+        options = dict(parse_qsl(query, keep_blank_values=True))
+        synchronous = options.pop("synchronous", "normal").lower()
+        if options or synchronous not in _SYNCHRONOUS:
+            raise ModelOnexError(
+                f"store URL {url!r}: the only SQLite option is synchronous=normal or "
+                f"synchronous=full (got {query!r}); use {_URL_FORMS}",
+                EnumCoreErrorCode.CONFIGURATION_ERROR,
+                {"store_url": url},
+            )
+        return path, synchronous
+
+    def _check_folder(self) -> None:
+        folder = Path(self._path).parent
+        if not folder.is_dir():
+            raise ModelOnexError(
+                f"SQLite store {self._path!r}: the folder {str(folder)!r} does not exist; "
+                "create it or choose a path in an existing folder",
+                EnumCoreErrorCode.CONFIGURATION_ERROR,
+                {"store_url": self._url, "path": self._path},
+            )
+        if Path(self._path).is_dir():
+            raise ModelOnexError(
+                f"SQLite store {self._path!r} is a folder, not a file; add a file name "
+                "(e.g. sqlite:///registration.db)",
+                EnumCoreErrorCode.CONFIGURATION_ERROR,
+                {"store_url": self._url, "path": self._path},
+            )
+
+    def _connect(self, synchronous: str) -> sqlite3.Connection:
+        connection = sqlite3.connect(
+            self._path,
+            timeout=self._timeout,
+            isolation_level=None,
+            check_same_thread=False,
+            cached_statements=64,
+        )
+        try:
+            connection.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
+            if self._path != _MEMORY:
+                mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    raise sqlite3.OperationalError(f"could not switch to WAL (mode {mode})")
+            connection.execute(f"PRAGMA synchronous = {synchronous.upper()}")
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    def _raise_open_error(self, exc: sqlite3.Error) -> NoReturn:
+        text = str(exc)
+        lowered = text.lower()
+        if "not a database" in lowered or "malformed" in lowered:
+            hint = "is not a SQLite database; point the URL at a registration database or at a "
+            hint += "new file name"
+        elif "readonly" in lowered or "read-only" in lowered:
+            hint = "cannot be written (read-only file or folder); fix its permissions or choose "
+            hint += "a writable location"
+        elif "unable to open" in lowered:
+            hint = "cannot be opened; check that its folder exists and is writable"
+        elif "locked" in lowered or "busy" in lowered:
+            hint = (
+                f"stayed locked by another process for {self._timeout:g} s; stop the other "
+                "process or retry"
+            )
+        else:
+            hint = f"cannot be used ({text}); check the file or choose another path"
+        raise ModelOnexError(
+            f"SQLite store {self._path!r} {hint}",
+            EnumCoreErrorCode.CONFIGURATION_ERROR,
+            {"store_url": self._url, "path": self._path, "sqlite_error": text},
+        ) from None
+
+    # --- protocol ---------------------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        """The store URL as given."""
+        return self._url
+
+    def migrate(self) -> int:
+        """Apply missing schema steps in one ``BEGIN IMMEDIATE`` transaction; return the version.
+
+        Two processes opening a new file at once are serialised by the write lock: the second
+        finds the steps applied. Raises ``ModelOnexError(INVALID_STATE)`` when the file's version
+        is newer than this code knows, ``CONFIGURATION_ERROR`` when the file belongs to another
+        application (tables but no ``schema_version``).
+        """
+        connection = self._connection("migrate")
+        latest = MIGRATIONS[-1][0]
+        with self._write_lock:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                current = self._current_version(connection)
+                if current > latest:
+                    raise ModelOnexError(
+                        f"SQLite store {self._path!r} has schema version {current}, newer than "
+                        f"the newest this omnibase-infra knows ({latest}); upgrade "
+                        "omnibase-infra or use another database file",
+                        EnumCoreErrorCode.INVALID_STATE,
+                        {"store_url": self._url, "schema_version": current, "known": latest},
+                    )
+                for version, script in MIGRATIONS:
+                    if version > current:
+                        for statement in _statements(script):
+                            connection.execute(statement)
+                        connection.execute(
+                            "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
+                            (version, datetime.now(UTC).isoformat(timespec="microseconds")),
+                        )
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+        return max(current, latest)
+
+    def _current_version(self, connection: sqlite3.Connection) -> int:
+        tables = {
+            row[0]
+            for row in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        }
+        if "schema_version" not in tables:
+            if tables:
+                raise ModelOnexError(
+                    f"SQLite store {self._path!r} is a SQLite database of another application "
+                    f"(tables {', '.join(sorted(tables))}, no schema_version); choose a new "
+                    "file name for the registration store",
+                    EnumCoreErrorCode.CONFIGURATION_ERROR,
+                    {"store_url": self._url, "path": self._path},
+                )
+            connection.execute(
+                "CREATE TABLE schema_version "
+                "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
+            )
+            return 0
+        row = connection.execute("SELECT max(version) FROM schema_version").fetchone()
+        return int(row[0] or 0)
+
+    @contextmanager
+    def transaction(self) -> Iterator[ProtocolRegistrationTransaction]:
+        """A ``BEGIN IMMEDIATE`` transaction: committed on normal exit, rolled back on an error.
+
+        Raises ``ModelOnexError(INVALID_STATE)`` when this thread already has one open on this
+        store (they do not nest) or the store is closed; a SQLite failure (disk full, database
+        locked beyond the busy timeout) rolls back and is raised as ``ModelOnexError``.
+        """
+        connection = self._connection("transaction")
+        if getattr(self._local, "transaction", None) is not None:
+            raise ModelOnexError(
+                "StoreRegistrationSqlite.transaction: this thread already has a transaction "
+                "open on this store; transactions do not nest, finish the open one first",
+                EnumCoreErrorCode.INVALID_STATE,
+                {"store_url": self._url},
+            )
+        with self._write_lock:
+            try:
+                connection.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                self._raise_runtime_error("transaction", exc)
+            txn = StoreRegistrationSqliteTransaction(connection)
+            self._local.transaction = txn
+            try:
+                yield txn
+                connection.execute("COMMIT")
+            except BaseException as exc:
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    self._raise_runtime_error("transaction", exc)
+                raise
+            finally:
+                txn.finish()
+                self._local.transaction = None
+
+    def active_transaction(self) -> ProtocolRegistrationTransaction:
+        """The transaction open in this thread; ``ModelOnexError(INVALID_STATE)`` outside one."""
+        txn: StoreRegistrationSqliteTransaction | None = getattr(self._local, "transaction", None)
+        if txn is None:
+            raise ModelOnexError(
+                "StoreRegistrationSqlite.active_transaction: no transaction is open in this "
+                "thread; call it only inside a 'with store.transaction():' block",
+                EnumCoreErrorCode.INVALID_STATE,
+                {"store_url": self._url},
+            )
+        return txn
+
+    def list_nodes(
+        self, state: EnumRegistrationState | None = None
+    ) -> list[ModelRegistrationProjection]:
+        """Committed registry rows ordered by node name then id, optionally only in ``state``."""
+        if state is None:
+            found = self._read_all("list_nodes", rows.LIST_NODES, ())
+        else:
+            state = EnumRegistrationState(state)
+            found = self._read_all("list_nodes", rows.LIST_NODES_IN_STATE, (state.value,))
+        return [rows.node_from_row(row) for row in found]
+
+    def iter_events(self, after_sequence: int = 0) -> Iterator[ModelLifecycleEvent]:
+        """Committed events after ``after_sequence`` in commit order, read in pages."""
+        last = after_sequence
+        while True:
+            page = self._read_all("iter_events", rows.SELECT_EVENTS, (last, _EVENT_PAGE))
+            for row in page:
+                yield rows.event_from_row(row)
+            if len(page) < _EVENT_PAGE:
+                return
+            last = page[-1][0]
+
+    def list_dead_letters(self) -> list[ModelDeadLetter]:
+        """Committed dead letters in the order they were recorded."""
+        found = self._read_all("list_dead_letters", rows.SELECT_DEAD_LETTERS, ())
+        return [rows.dead_letter_from_row(row) for row in found]
+
+    def count_outcomes(self) -> dict[EnumMessageOutcome, int]:
+        """Inbox records by outcome plus dead letters without an envelope id (all keys present)."""
+        found = self._read_all(
+            "count_outcomes",
+            "SELECT outcome, count(*) FROM inbox GROUP BY outcome UNION ALL "
+            "SELECT 'dead_lettered', count(*) FROM dead_letters WHERE envelope_id IS NULL",
+            (),
+        )
+        counts = dict.fromkeys(EnumMessageOutcome, 0)
+        for outcome, count in found:
+            counts[EnumMessageOutcome(outcome)] += count
+        return counts
+
+    def close(self) -> None:
+        """Close the connections; later calls raise ``INVALID_STATE``. Idempotent."""
+        self._closed = True
+        with self._write_lock:
+            for connection in {id(c): c for c in (self._read, self._write) if c}.values():
+                connection.close()
+            self._read = self._write = None
+
+    # --- helpers ----------------------------------------------------------------------------------
+    def _connection(self, method: str) -> sqlite3.Connection:
+        if self._closed or self._write is None:
+            raise ModelOnexError(
+                f"StoreRegistrationSqlite.{method}: the store {self._path!r} is closed; "
+                "open a new one",
+                EnumCoreErrorCode.INVALID_STATE,
+                {"store_url": self._url},
+            )
+        return self._write
+
+    def _read_all(self, method: str, sql: str, params: tuple[Any, ...]) -> list[Any]:
+        self._connection(method)
+        with self._read_lock:
+            if self._read is None:
+                self._connection(method)
+            assert self._read is not None
+            try:
+                return self._read.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                self._raise_runtime_error(method, exc)
+
+    def _raise_runtime_error(self, method: str, exc: sqlite3.Error) -> NoReturn:
+        raise ModelOnexError(
+            f"StoreRegistrationSqlite.{method}: SQLite failed on {self._path!r}: {exc}; check "
+            "the disk space, the file's permissions and other processes holding the database",
+            EnumCoreErrorCode.INVALID_STATE,
+            {"store_url": self._url, "path": self._path, "sqlite_error": str(exc)},
+        ) from exc
+
+
+def _statements(script: str) -> Iterator[str]:
+    """Split a migration script into complete statements."""
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            yield buffer.strip()
+            buffer = ""
+    if buffer.strip():
+        yield buffer.strip()

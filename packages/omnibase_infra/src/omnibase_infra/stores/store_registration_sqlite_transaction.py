@@ -1,0 +1,147 @@
+"""One open transaction of the SQLite registration store."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, NoReturn
+from uuid import UUID
+
+from omnibase_core.enums import EnumCoreErrorCode
+from omnibase_core.models.errors import ModelOnexError
+from omnibase_infra.enums import EnumMessageOutcome
+from omnibase_infra.models import (
+    ModelDeadLetter,
+    ModelLifecycleEvent,
+    ModelPartition,
+    ModelRegistrationProjection,
+)
+from omnibase_infra.stores import sqlite_rows as rows
+from omnibase_infra.stores.timestamps import from_db_text, require_aware, to_db_text
+
+_GET_OUTCOME = "SELECT outcome FROM inbox WHERE envelope_id = ?"
+_RECORD_OUTCOME = (
+    "INSERT OR IGNORE INTO inbox (envelope_id, outcome, reason, processed_at) VALUES (?, ?, ?, ?)"
+)
+_GET_REQUESTED = "SELECT requested_at FROM introspection_requests WHERE node_id = ?"
+_SET_REQUESTED = (
+    "INSERT OR REPLACE INTO introspection_requests (node_id, requested_at) VALUES (?, ?)"
+)
+_GET_TICK = "SELECT tick_now FROM tick_clocks WHERE partition_key = ?"
+_SET_TICK = "INSERT OR REPLACE INTO tick_clocks (partition_key, tick_now) VALUES (?, ?)"
+
+
+class _FinishedCursor:
+    """Stands in for the cursor once the transaction has ended, so late use fails clearly."""
+
+    def execute(self, *_args: Any) -> NoReturn:
+        raise ModelOnexError(
+            "StoreRegistrationSqlite transaction: used after its 'with' block ended; open a new "
+            "transaction with store.transaction()",
+            EnumCoreErrorCode.INVALID_STATE,
+        )
+
+    executemany = execute
+
+
+class StoreRegistrationSqliteTransaction:
+    """A ``BEGIN IMMEDIATE`` transaction on the store's connection (it holds the write lock).
+
+    Every method runs its statement at once on one reused cursor (statements are prepared once
+    and cached by the connection), so reads see the transaction's own writes. SQLite locks the
+    whole database for a writer, so every row read here is locked until commit and
+    :meth:`claim_expired` never meets a row locked by someone else.
+    """
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._cursor: sqlite3.Cursor | _FinishedCursor = connection.cursor()
+
+    def finish(self) -> None:
+        """Make any later use of this transaction raise ``INVALID_STATE``."""
+        self._cursor = _FinishedCursor()
+
+    # --- inbox ---------------------------------------------------------------------------------
+    def get_outcome(self, envelope_id: UUID) -> EnumMessageOutcome | None:
+        """The recorded outcome of ``envelope_id`` or ``None``."""
+        row = self._cursor.execute(_GET_OUTCOME, (str(envelope_id),)).fetchone()
+        return None if row is None else EnumMessageOutcome(row[0])
+
+    def record_outcome(
+        self,
+        envelope_id: UUID,
+        outcome: EnumMessageOutcome,
+        reason: str | None,
+        processed_at: datetime,
+    ) -> bool:
+        """Insert the inbox record; ``False`` when ``envelope_id`` already had one."""
+        require_aware(processed_at, "StoreRegistrationSqlite.record_outcome(processed_at)")
+        cursor = self._cursor.execute(
+            _RECORD_OUTCOME,
+            (
+                str(envelope_id),
+                EnumMessageOutcome(outcome).value,
+                reason,
+                to_db_text(processed_at),
+            ),
+        )
+        return cursor.rowcount == 1
+
+    # --- nodes ---------------------------------------------------------------------------------
+    def get_node(self, node_id: UUID) -> ModelRegistrationProjection | None:
+        """The node's row or ``None``."""
+        row = self._cursor.execute(rows.SELECT_NODE, (str(node_id),)).fetchone()
+        return None if row is None else rows.node_from_row(row)
+
+    def upsert_node(self, projection: ModelRegistrationProjection) -> None:
+        """Insert or replace the node's row."""
+        self._cursor.execute(rows.UPSERT_NODE, rows.node_params(projection))
+
+    def claim_expired(
+        self, now: datetime, limit: int, partition: ModelPartition
+    ) -> list[ModelRegistrationProjection]:
+        """Up to ``limit`` ACTIVE nodes of ``partition`` with ``liveness_deadline < now``."""
+        require_aware(now, "StoreRegistrationSqlite.claim_expired(now)")
+        if limit <= 0:
+            return []
+        if partition.count == 1:
+            cursor = self._cursor.execute(rows.CLAIM_EXPIRED, (to_db_text(now), limit))
+        else:
+            cursor = self._cursor.execute(
+                rows.CLAIM_EXPIRED_PARTITION,
+                (to_db_text(now), partition.count, partition.index, limit),
+            )
+        return [rows.node_from_row(row) for row in cursor.fetchall()]
+
+    # --- per-node and per-partition memories ---------------------------------------------------
+    def get_introspection_requested_at(self, node_id: UUID) -> datetime | None:
+        """When introspection was last requested from ``node_id``."""
+        row = self._cursor.execute(_GET_REQUESTED, (str(node_id),)).fetchone()
+        return None if row is None else from_db_text(row[0])
+
+    def set_introspection_requested_at(self, node_id: UUID, requested_at: datetime) -> None:
+        """Remember when introspection was requested from ``node_id``."""
+        require_aware(
+            requested_at, "StoreRegistrationSqlite.set_introspection_requested_at(requested_at)"
+        )
+        self._cursor.execute(_SET_REQUESTED, (str(node_id), to_db_text(requested_at)))
+
+    def get_tick_clock(self, partition_key: str) -> datetime | None:
+        """The ``now`` of the partition's newest applied tick."""
+        row = self._cursor.execute(_GET_TICK, (partition_key,)).fetchone()
+        return None if row is None else from_db_text(row[0])
+
+    def set_tick_clock(self, partition_key: str, now: datetime) -> None:
+        """Record ``now`` as the partition's newest applied tick."""
+        require_aware(now, "StoreRegistrationSqlite.set_tick_clock(now)")
+        self._cursor.execute(_SET_TICK, (partition_key, to_db_text(now)))
+
+    # --- outputs -------------------------------------------------------------------------------
+    def append_events(self, events: Sequence[ModelLifecycleEvent]) -> None:
+        """Append ``events`` to the outbox in order (one ``executemany``)."""
+        if events:
+            self._cursor.executemany(rows.INSERT_EVENT, [rows.event_params(e) for e in events])
+
+    def add_dead_letter(self, dead_letter: ModelDeadLetter) -> None:
+        """Keep ``dead_letter``; a second add of the same ``dead_letter_id`` writes nothing."""
+        self._cursor.execute(rows.INSERT_DEAD_LETTER, rows.dead_letter_params(dead_letter))
