@@ -1,0 +1,37 @@
+"""Loading and checking node contracts.
+
+``load_contract(path)`` is the entry point; the other names serve tools such as
+``onex contract validate``.
+"""
+
+from omnibase_core.contracts.contract_errors import build_contract_error, problems_from_error
+from omnibase_core.contracts.contract_loader import (
+    load_contract,
+    load_contract_located,
+    load_contract_text,
+    load_contract_text_located,
+    validate_contract_document,
+)
+from omnibase_core.contracts.model_yaml_document import ModelYamlDocument, format_field_path
+from omnibase_core.contracts.yaml_position_loader import (
+    DEFAULT_MAX_ALIAS_NODES,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_DEPTH,
+    YamlPositionLoader,
+)
+
+__all__ = [
+    "DEFAULT_MAX_ALIAS_NODES",
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_DEPTH",
+    "ModelYamlDocument",
+    "YamlPositionLoader",
+    "build_contract_error",
+    "format_field_path",
+    "load_contract",
+    "load_contract_located",
+    "load_contract_text",
+    "load_contract_text_located",
+    "problems_from_error",
+    "validate_contract_document",
+]

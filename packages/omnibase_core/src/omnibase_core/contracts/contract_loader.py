@@ -1,0 +1,211 @@
+"""Load a node contract from YAML into :class:`ModelContract`, reporting located problems."""
+
+from __future__ import annotations
+
+import difflib
+import enum
+import os
+import re
+import types
+import typing
+from pathlib import Path
+from typing import Any, Final
+
+from pydantic import BaseModel, ValidationError
+
+from omnibase_core.contracts.contract_errors import build_contract_error
+from omnibase_core.contracts.model_yaml_document import (
+    ModelYamlDocument,
+    YamlPath,
+    format_field_path,
+)
+from omnibase_core.contracts.yaml_position_loader import DEFAULT_MAX_BYTES, YamlPositionLoader
+from omnibase_core.enums.enum_core_error_code import EnumCoreErrorCode
+from omnibase_core.models.contracts.model_contract import ModelContract
+from omnibase_core.models.contracts.model_contract_problem import ModelContractProblem
+from omnibase_core.models.errors.model_onex_error import ModelOnexError
+
+_PREVIEW: Final = 40
+_INDEXED_PREFIX: Final = re.compile(r"^(\w+)\[(\d+)\]")
+#: Error types whose input is worth echoing back (the user typed a wrong value).
+_ECHO_INPUT: Final = frozenset(
+    {
+        "int_type",
+        "int_parsing",
+        "int_from_float",
+        "string_type",
+        "bool_type",
+        "bool_parsing",
+        "float_type",
+        "float_parsing",
+        "enum",
+        "literal_error",
+        "greater_than_equal",
+        "less_than_equal",
+        "string_too_short",
+        "model_type",
+        "model_attributes_type",
+        "tuple_type",
+        "list_type",
+        "dict_type",
+        "invalid_key",
+    }
+)
+
+
+def load_contract(
+    path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> ModelContract:
+    """Read the contract at ``path``.
+
+    Raises ``ModelOnexError(FILE_NOT_FOUND)`` when ``path`` is not a readable file, and one
+    ``ModelOnexError(CONTRACT_VALIDATION_ERROR)`` listing every problem as
+    ``path:line:column: field: message`` otherwise (YAML syntax, duplicate keys, unsafe tags,
+    alias bombs, size above ``max_bytes``, bad encoding, schema errors).
+    """
+    return load_contract_located(path, max_bytes=max_bytes)[0]
+
+
+def load_contract_text(
+    text: str | bytes, *, source: str = "<string>", max_bytes: int = DEFAULT_MAX_BYTES
+) -> ModelContract:
+    """Like :func:`load_contract` for contract text already in memory, named ``source``."""
+    return load_contract_text_located(text, source=source, max_bytes=max_bytes)[0]
+
+
+def load_contract_located(
+    path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> tuple[ModelContract, ModelYamlDocument]:
+    """:func:`load_contract`, also returning the parsed document with every position.
+
+    Tools use the positions to locate findings about a valid contract (unknown handler keys,
+    shadowed routes). Raises as :func:`load_contract`.
+    """
+    source = str(path)
+    loader = YamlPositionLoader(max_bytes=max_bytes, caller="load_contract")
+    try:
+        with Path(path).open("rb") as stream:
+            loader.check_size(os.fstat(stream.fileno()).st_size, source)
+            data = stream.read(max_bytes + 1)
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as exc:
+        raise ModelOnexError(
+            f"load_contract: cannot read contract file {source!r} ({exc.strerror or exc}); "
+            "check the path",
+            EnumCoreErrorCode.FILE_NOT_FOUND,
+            {"source": source},
+        ) from None
+    document = loader.load_bytes(data, source)
+    return validate_contract_document(document), document
+
+
+def load_contract_text_located(
+    text: str | bytes, *, source: str = "<string>", max_bytes: int = DEFAULT_MAX_BYTES
+) -> tuple[ModelContract, ModelYamlDocument]:
+    """:func:`load_contract_text`, also returning the parsed document with every position."""
+    loader = YamlPositionLoader(max_bytes=max_bytes, caller="load_contract")
+    if isinstance(text, bytes):
+        document = loader.load_bytes(text, source)
+    else:
+        document = loader.load_text(text, source)
+    return validate_contract_document(document), document
+
+
+def validate_contract_document(document: ModelYamlDocument) -> ModelContract:
+    """Validate parsed YAML as a :class:`ModelContract`, locating every schema error.
+
+    Raises one ``ModelOnexError(CONTRACT_VALIDATION_ERROR)`` listing all problems in file order.
+    """
+    try:
+        return ModelContract.model_validate(document.data)
+    except ValidationError as exc:
+        problems = [_locate(document, error) for error in exc.errors(include_url=False)]
+        raise build_contract_error("load_contract", document.source, problems) from None
+
+
+def _locate(document: ModelYamlDocument, error: Any) -> ModelContractProblem:
+    loc: YamlPath = tuple(error["loc"])
+    kind: str = error["type"]
+    message: str = error["msg"].removeprefix("Value error, ")
+    indexed = _INDEXED_PREFIX.match(message)
+    if kind == "value_error" and indexed is not None:
+        loc = (*loc, indexed.group(1), int(indexed.group(2)))
+    if kind == "missing":
+        line, column = document.value_position(loc[:-1])
+        message = "required field is missing; add it"
+    elif kind == "extra_forbidden":
+        line, column = document.key_position(loc)
+        message = "unknown field" + _did_you_mean(str(loc[-1]), _field_names(loc[:-1]))
+    elif kind == "invalid_key":
+        line, column = document.key_position(loc)
+        message = f"{message}; quote the key"
+    else:
+        line, column = document.value_position(loc)
+        if kind in _ECHO_INPUT:
+            message = f"{message} (got {_preview(error.get('input'))})"
+        if kind == "enum" and isinstance(error.get("input"), str):
+            choices = [str(member.value) for member in _enum_at(loc) or ()]
+            message += _did_you_mean(error["input"], choices)
+    return ModelContractProblem(
+        path=document.source,
+        line=line,
+        column=column,
+        field=format_field_path(loc),
+        message=message,
+    )
+
+
+def _did_you_mean(word: str, choices: list[str]) -> str:
+    lowered = word.lower()
+    close = [choice for choice in choices if lowered and choice.lower().startswith(lowered)]
+    close = close or difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    if choices:
+        return f"; expected one of: {', '.join(choices)}"
+    return ""
+
+
+def _preview(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= _PREVIEW else text[: _PREVIEW - 3] + "..."
+
+
+def _annotation_at(loc: YamlPath) -> Any:
+    """The type annotation :class:`ModelContract` declares at ``loc`` (``None`` if unknown)."""
+    current: Any = ModelContract
+    for part in loc:
+        if isinstance(part, int):
+            args = [arg for arg in typing.get_args(current) if arg is not Ellipsis]
+            current = args[0] if args else None
+            continue
+        model = _model_in(current)
+        if model is None or part not in model.model_fields:
+            return None
+        current = model.model_fields[part].annotation
+    return current
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside ``annotation`` (unwrapping ``X | None``)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            found = _model_in(arg)
+            if found is not None:
+                return found
+    return None
+
+
+def _field_names(loc: YamlPath) -> list[str]:
+    model = _model_in(_annotation_at(loc))
+    return list(model.model_fields) if model is not None else []
+
+
+def _enum_at(loc: YamlPath) -> type[enum.Enum] | None:
+    annotation = _annotation_at(loc)
+    candidates = typing.get_args(annotation) or (annotation,)
+    for candidate in candidates:
+        if isinstance(candidate, type) and issubclass(candidate, enum.Enum):
+            return candidate
+    return None
