@@ -1,0 +1,72 @@
+"""PostgreSQL schema steps of the registration store (same versions as the SQLite steps).
+
+The logical schema is the SQLite one with native types: ``uuid``, ``timestamptz``, ``jsonb`` for
+mappings, ``bigint`` identities for the outbox and dead-letter order. ``partition_hash`` is the
+CRC-32 of the node id as a ``bigint`` (unsigned 32-bit values fit), so a partition's expiry claim
+filters in SQL. The partial index ``nodes_by_expiry`` holds only ACTIVE nodes, the only ones a
+tick can claim.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[tuple[int, str], ...] = (
+    (
+        1,
+        """
+        CREATE TABLE nodes (
+            node_id uuid PRIMARY KEY,
+            partition_hash bigint NOT NULL,
+            node_name text NOT NULL,
+            state text NOT NULL,
+            node_type text NOT NULL,
+            node_version text NOT NULL,
+            epoch bigint NOT NULL,
+            capabilities jsonb NOT NULL,
+            endpoints jsonb NOT NULL,
+            registered_at timestamptz NOT NULL,
+            last_heartbeat_at timestamptz,
+            liveness_deadline timestamptz,
+            last_introspection_at timestamptz,
+            updated_at timestamptz NOT NULL
+        );
+        CREATE INDEX nodes_by_expiry ON nodes (liveness_deadline) WHERE state = 'active';
+        CREATE INDEX nodes_by_name ON nodes (node_name, node_id);
+        CREATE TABLE inbox (
+            envelope_id uuid PRIMARY KEY,
+            outcome text NOT NULL,
+            reason text,
+            processed_at timestamptz NOT NULL
+        );
+        CREATE TABLE outbox (
+            sequence bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            event_id uuid NOT NULL,
+            event_type text NOT NULL,
+            topic text NOT NULL,
+            node_id uuid NOT NULL,
+            causation_id uuid NOT NULL,
+            correlation_id uuid NOT NULL,
+            emitted_at timestamptz NOT NULL,
+            data jsonb NOT NULL
+        );
+        CREATE TABLE introspection_requests (
+            node_id uuid PRIMARY KEY,
+            requested_at timestamptz NOT NULL
+        );
+        CREATE TABLE tick_clocks (
+            partition_key text PRIMARY KEY,
+            tick_now timestamptz NOT NULL
+        );
+        CREATE TABLE dead_letters (
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            dead_letter_id uuid NOT NULL UNIQUE,
+            envelope_id uuid,
+            reason text NOT NULL,
+            detail text NOT NULL,
+            source text,
+            line_number integer,
+            raw text NOT NULL,
+            recorded_at timestamptz NOT NULL
+        );
+        """,
+    ),
+)
