@@ -1,0 +1,7 @@
+"""Mixins composing node behaviour: handler routing, workflow and effect execution."""
+
+from omnibase_core.mixins.mixin_effect_execution import MixinEffectExecution
+from omnibase_core.mixins.mixin_handler_routing import MixinHandlerRouting
+from omnibase_core.mixins.mixin_workflow_execution import MixinWorkflowExecution
+
+__all__ = ["MixinEffectExecution", "MixinHandlerRouting", "MixinWorkflowExecution"]
