@@ -2,12 +2,22 @@
 
 from omnibase_infra.simulation.enum_simulated_fate import EnumSimulatedFate
 from omnibase_infra.simulation.model_cluster_history import ModelClusterHistory
+from omnibase_infra.simulation.model_demo_report import ModelDemoReport
+from omnibase_infra.simulation.model_invariant_result import ModelInvariantResult
 from omnibase_infra.simulation.model_simulated_node import ModelSimulatedNode
 from omnibase_infra.simulation.service_cluster_simulator import ServiceClusterSimulator
+from omnibase_infra.simulation.service_demo_invariants import ServiceDemoInvariants
+from omnibase_infra.simulation.service_registration_demo import ServiceRegistrationDemo
+from omnibase_infra.simulation.service_wire_stream_writer import ServiceWireStreamWriter
 
 __all__ = [
     "EnumSimulatedFate",
     "ModelClusterHistory",
+    "ModelDemoReport",
+    "ModelInvariantResult",
     "ModelSimulatedNode",
     "ServiceClusterSimulator",
+    "ServiceDemoInvariants",
+    "ServiceRegistrationDemo",
+    "ServiceWireStreamWriter",
 ]

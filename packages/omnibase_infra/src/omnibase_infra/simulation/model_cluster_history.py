@@ -35,8 +35,13 @@ class ModelClusterHistory(BaseModel):
 
     @property
     def total_crashes(self) -> int:
-        """Crashes over all nodes (each must produce exactly one ``NodeLivenessExpired``)."""
+        """Crashes over all nodes."""
         return sum(n.crashes for n in self.nodes)
+
+    @property
+    def total_stalls(self) -> int:
+        """Stalls over all nodes (each, like a crash, must expire the node exactly once)."""
+        return sum(n.stalls for n in self.nodes)
 
     def count_by_payload_type(self) -> dict[str, int]:
         """How many envelopes of each payload type the history holds."""

@@ -10,8 +10,9 @@ from omnibase_infra.simulation.enum_simulated_fate import EnumSimulatedFate
 
 
 class ModelSimulatedNode(BaseModel):
-    """What the simulator did to one node: how often it crashed, shut down and restarted,
-    and how it ended. The demo compares the registry with this."""
+    """What the simulator did to one node: how often it crashed, shut down, restarted and
+    stalled (heartbeats lost until it expired, then answered an introspection request), and
+    how it ended. The demo compares the registry with this."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -23,3 +24,4 @@ class ModelSimulatedNode(BaseModel):
     crashes: int = Field(default=0, ge=0)
     shutdowns: int = Field(default=0, ge=0)
     restarts: int = Field(default=0, ge=0)
+    stalls: int = Field(default=0, ge=0)

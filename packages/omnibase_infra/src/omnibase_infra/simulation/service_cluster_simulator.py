@@ -5,7 +5,7 @@ from __future__ import annotations
 import heapq
 import random
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -29,7 +29,7 @@ TOPIC_TICK = "onex.intent.platform.runtime-tick.v1"
 
 _EPOCH_START = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 _SERVICES = ("billing", "search", "ingest", "auth", "catalog", "notify", "ledger", "media")
-_START, _HEARTBEAT, _CRASH, _SHUTDOWN, _RESTART, _UPDATE, _STALE = range(7)
+_START, _HEARTBEAT, _CRASH, _SHUTDOWN, _RESTART, _UPDATE, _STALE, _STALL, _ANSWER = range(9)
 
 
 @dataclass
@@ -50,7 +50,8 @@ class _Node:
     crashes: int = 0
     shutdowns: int = 0
     restarts: int = 0
-    seen: bool = field(default=False)
+    stalls: int = 0
+    silent_until: float = -1.0
 
     @property
     def version(self) -> str:
@@ -62,7 +63,9 @@ class ServiceClusterSimulator:
 
     Nodes start (most within the first minute), heartbeat every 10-30 s, and some of them
     crash (heartbeats stop), shut down cleanly (a ``shutdown`` introspection), restart with a
-    higher epoch and a new version, or change their capabilities. A scheduler ticks every
+    higher epoch and a new version, change their capabilities, or stall: their heartbeats are
+    lost long enough for them to expire, then resume, and the node answers the registry's
+    introspection request by announcing itself again. A scheduler ticks every
     ``tick_interval_seconds``. A few envelopes are delivered twice and, after some restarts,
     a heartbeat of the previous epoch arrives late. Every disruption is timed so that the
     registry can settle before the end: a crash happens early enough for its liveness window to
@@ -173,8 +176,14 @@ class ServiceClusterSimulator:
                     stale += 1
                 continue
             elif action == _HEARTBEAT:
-                node.last_heartbeat_at = at
-                emit(at, self._heartbeat(rng, node, at, node.epoch, sent_at=at))
+                if at < node.silent_until:  # lost on the way
+                    pass
+                else:
+                    node.last_heartbeat_at = at
+                    emit(at, self._heartbeat(rng, node, at, node.epoch, sent_at=at))
+                    if node.silent_until >= 0:  # the registry asks, the node answers
+                        node.silent_until = -1.0
+                        schedule(at + rng.uniform(0.5, 2.0), _ANSWER, index, node.epoch)
                 schedule(
                     at + node.heartbeat_every * rng.uniform(0.9, 1.1), _HEARTBEAT, index, node.epoch
                 )
@@ -184,6 +193,12 @@ class ServiceClusterSimulator:
                     at,
                     self._introspection(rng, node, at, EnumIntrospectionReason.CAPABILITY_CHANGE),
                 )
+                self._plan_next(rng, node, index, at, schedule)
+            elif action == _STALL:
+                node.stalls += 1
+                node.silent_until = at + rng.uniform(self._settle, self._settle + 120)
+            elif action == _ANSWER:
+                emit(at, self._introspection(rng, node, at, EnumIntrospectionReason.REQUEST))
                 self._plan_next(rng, node, index, at, schedule)
             elif action == _CRASH:
                 node.alive, node.fate = False, EnumSimulatedFate.CRASHED
@@ -219,6 +234,7 @@ class ServiceClusterSimulator:
                     crashes=n.crashes,
                     shutdowns=n.shutdowns,
                     restarts=n.restarts,
+                    stalls=n.stalls,
                 )
                 for n in nodes
             ),
@@ -238,8 +254,11 @@ class ServiceClusterSimulator:
         elif draw < 0.30:
             if at <= self._duration - 10:
                 schedule(at, _SHUTDOWN, index, node.epoch)
-        elif draw < 0.40 and at <= self._duration - 10:
-            schedule(at, _UPDATE, index, node.epoch)
+        elif draw < 0.40:
+            if at <= self._duration - 10:
+                schedule(at, _UPDATE, index, node.epoch)
+        elif draw < 0.46 and at <= self._duration - 2 * self._settle - 180:
+            schedule(at, _STALL, index, node.epoch)
 
     def _new_node(self, rng: random.Random, index: int, width: int) -> _Node:
         service = _SERVICES[rng.randrange(len(_SERVICES))]
