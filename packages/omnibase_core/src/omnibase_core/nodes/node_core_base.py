@@ -1,0 +1,84 @@
+"""What every node holds: its container, its id and its contract."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from uuid import UUID, uuid4
+
+from omnibase_core.enums.enum_core_error_code import EnumCoreErrorCode
+from omnibase_core.models.errors.model_onex_error import ModelOnexError
+
+if TYPE_CHECKING:
+    from omnibase_core.models.container.model_onex_container import ModelONEXContainer
+    from omnibase_core.models.contracts.subcontracts import ModelHandlerRoutingSubcontract
+    from omnibase_core.protocols.protocol_handler_registry import ProtocolHandlerRegistry
+
+#: The container key under which a node looks for its handler registry.
+HANDLER_REGISTRY_KEY = "ProtocolHandlerRegistry"
+
+
+class NodeCoreBase:
+    """Base of every node: the dependency container, a node id and the loaded contract.
+
+    ``contract`` is any loaded node contract (typically ``load_contract(path)``); the node
+    only reads its optional ``handler_routing`` attribute. Cooperative: extra keyword
+    arguments are forwarded to the next base.
+    """
+
+    def __init__(
+        self,
+        container: ModelONEXContainer,
+        contract: Any | None = None,
+        *,
+        node_id: UUID | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Raises ``ModelOnexError(INVALID_PARAMETER)`` when ``container`` is ``None``."""
+        super().__init__(**kwargs)
+        if container is None:
+            raise ModelOnexError(
+                f"{type(self).__name__}: container is None; pass a ModelONEXContainer",
+                EnumCoreErrorCode.INVALID_PARAMETER,
+            )
+        self._container = container
+        self._contract = contract
+        self._node_id = node_id if node_id is not None else uuid4()
+
+    @property
+    def container(self) -> ModelONEXContainer:
+        """The dependency container the node was built with."""
+        return self._container
+
+    @property
+    def node_id(self) -> UUID:
+        """This node instance's id."""
+        return self._node_id
+
+    @property
+    def contract(self) -> Any | None:
+        """The loaded contract, if the node was built with one."""
+        return self._contract
+
+    @property
+    def contract_handler_routing(self) -> ModelHandlerRoutingSubcontract | None:
+        """The contract's ``handler_routing`` section, or ``None`` (no contract or no section)."""
+        routing: ModelHandlerRoutingSubcontract | None = getattr(
+            self._contract, "handler_routing", None
+        )
+        return routing
+
+    def find_handler_registry(self) -> ProtocolHandlerRegistry | None:
+        """The handler registry in the container, or ``None`` when there is none.
+
+        Looks under the ``"ProtocolHandlerRegistry"`` key first, then for any registered
+        ``ServiceHandlerRegistry``.
+        """
+        from omnibase_core.services.service_handler_registry import ServiceHandlerRegistry
+
+        container = self._container
+        if container.has_service(HANDLER_REGISTRY_KEY):
+            registry: ProtocolHandlerRegistry = container.get_service(HANDLER_REGISTRY_KEY)
+            return registry
+        if container.has_service(ServiceHandlerRegistry):
+            return container.get_service(ServiceHandlerRegistry)
+        return None
