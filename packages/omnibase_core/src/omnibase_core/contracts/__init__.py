@@ -12,7 +12,9 @@ from omnibase_core.contracts.contract_loader import (
     load_contract_text_located,
     validate_contract_document,
 )
+from omnibase_core.contracts.contract_registry_check import check_contract_handlers
 from omnibase_core.contracts.model_yaml_document import ModelYamlDocument, format_field_path
+from omnibase_core.contracts.routing_lint import lint_handler_routing, pattern_covers
 from omnibase_core.contracts.yaml_position_loader import (
     DEFAULT_MAX_ALIAS_NODES,
     DEFAULT_MAX_BYTES,
@@ -27,11 +29,14 @@ __all__ = [
     "ModelYamlDocument",
     "YamlPositionLoader",
     "build_contract_error",
+    "check_contract_handlers",
     "format_field_path",
+    "lint_handler_routing",
     "load_contract",
     "load_contract_located",
     "load_contract_text",
     "load_contract_text_located",
+    "pattern_covers",
     "problems_from_error",
     "validate_contract_document",
 ]

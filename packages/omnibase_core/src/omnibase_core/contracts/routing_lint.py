@@ -1,0 +1,103 @@
+"""Lint of a contract's handler routing: routes that can never be taken, and likely mistakes.
+
+Findings are warnings: the contract stays valid. Tools (``onex contract validate``) print them.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from typing import Final
+
+from omnibase_core.contracts.model_yaml_document import ModelYamlDocument, format_field_path
+from omnibase_core.enums.enum_handler_routing_strategy import EnumHandlerRoutingStrategy
+from omnibase_core.models.contracts.model_contract_problem import ModelContractProblem
+from omnibase_core.models.contracts.subcontracts.model_handler_routing_subcontract import (
+    ModelHandlerRoutingSubcontract,
+)
+
+_WILDCARD: Final = re.compile(r"[*?\[]")
+_SECTION: Final = "handler_routing"
+
+
+def pattern_covers(earlier: str, later: str) -> bool:
+    """Whether every topic matched by glob ``later`` is also matched by glob ``earlier``.
+
+    Sound but conservative: ``True`` only when provable by one of these rules, ``False`` when
+    unsure. ``earlier`` is ``*``; ``later`` has no wildcard and ``earlier`` matches it; or
+    ``earlier`` is a literal prefix followed by ``*`` (or ``*`` followed by a literal suffix)
+    and ``later`` literally starts (ends) with that text.
+    """
+    if earlier == "*":
+        return True
+    if _WILDCARD.search(later) is None:
+        return fnmatch.fnmatchcase(later, earlier)
+    body = earlier[:-1]
+    if earlier.endswith("*") and _WILDCARD.search(body) is None:
+        return later.startswith(body)
+    body = earlier[1:]
+    if earlier.startswith("*") and _WILDCARD.search(body) is None:
+        return later.endswith(body)
+    return False
+
+
+def lint_handler_routing(
+    routing: ModelHandlerRoutingSubcontract | None,
+    document: ModelYamlDocument | None = None,
+    *,
+    source: str = "<contract>",
+) -> list[ModelContractProblem]:
+    """Warnings about ``routing``, located with ``document`` when given, in file order.
+
+    - topic_pattern: an entry whose pattern is shadowed by a different pattern earlier in
+      routing order (``(priority, position)``): first match wins, so it is never taken.
+      Entries repeating the winning pattern are fan-out and are not reported.
+    - exact strategies: a routing key containing ``*``, ``?`` or ``[`` never matches as a glob.
+    """
+    if routing is None:
+        return []
+    path_name = document.source if document is not None else source
+    warnings: list[ModelContractProblem] = []
+
+    def warn(index: int, message: str) -> None:
+        path = (_SECTION, "handlers", index, "routing_key")
+        line, column = document.value_position(path) if document is not None else (1, 1)
+        warnings.append(
+            ModelContractProblem(
+                path=path_name,
+                line=line,
+                column=column,
+                field=format_field_path(path),
+                message=message,
+                severity="warning",
+            )
+        )
+
+    entries = routing.handlers
+    if routing.routing_strategy is EnumHandlerRoutingStrategy.TOPIC_PATTERN:
+        order = sorted(range(len(entries)), key=lambda index: entries[index].priority)
+        first_of: dict[str, int] = {}
+        for index in order:
+            pattern = entries[index].routing_key
+            for earlier_pattern, earlier_index in first_of.items():
+                if earlier_pattern != pattern and pattern_covers(earlier_pattern, pattern):
+                    earlier = entries[earlier_index]
+                    warn(
+                        index,
+                        f"topic pattern {pattern!r} is never taken: every topic it matches "
+                        f"first matches {earlier_pattern!r} (handlers[{earlier_index}], "
+                        f"priority {earlier.priority}); give this entry a lower priority value "
+                        "or narrow the earlier pattern",
+                    )
+                    break
+            first_of.setdefault(pattern, index)
+    else:
+        for index, entry in enumerate(entries):
+            if _WILDCARD.search(entry.routing_key):
+                warn(
+                    index,
+                    f"routing key {entry.routing_key!r} looks like a glob but routing_strategy "
+                    f"is {routing.routing_strategy.value} (exact match); use "
+                    "routing_strategy: topic_pattern or a literal key",
+                )
+    return sorted(warnings, key=ModelContractProblem.sort_key)

@@ -1,0 +1,176 @@
+"""Tests of the routing lint and of resolving handler keys against a registry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from omnibase_core.contracts import (
+    check_contract_handlers,
+    lint_handler_routing,
+    load_contract_text_located,
+    pattern_covers,
+)
+from omnibase_core.enums import EnumMessageCategory, EnumNodeKind
+from omnibase_core.models.contracts import ModelContractProblem
+from omnibase_core.services import ServiceHandlerRegistry
+
+HEADER = "name: n\ncontract_version: 1.0.0\nnode_type: orchestrator\nhandler_routing:\n"
+
+
+def _lint(body: str) -> list[ModelContractProblem]:
+    contract, document = load_contract_text_located(HEADER + body, source="c.yaml")
+    return lint_handler_routing(contract.handler_routing, document)
+
+
+@pytest.mark.parametrize(
+    ("earlier", "later", "covers"),
+    [
+        ("*", "anything.[ab]?", True),
+        ("onex.*", "onex.evt.*", True),
+        ("onex.*", "onex.evt.platform.x.v1", True),
+        ("onex.evt.*.v1", "onex.evt.platform.x.v1", True),
+        ("*.v1", "onex.*.v1", True),
+        ("onex.evt.*", "onex.*", False),
+        ("onex.evt.*", "onex.cmd.*", False),
+        ("onex.?", "onex.*", False),
+        ("onex.evt.*.v1", "onex.evt.*.v1.*", False),  # unsure: conservative
+        ("onex.[ab]*", "onex.a.x", True),
+        ("onex.[ab]*", "onex.c.x", False),
+        ("Onex.*", "onex.evt", False),  # case-sensitive
+    ],
+)
+def test_pattern_covers(earlier: str, later: str, covers: bool) -> None:
+    assert pattern_covers(earlier, later) is covers
+
+
+def test_shadowed_topic_pattern_is_warned_at_its_routing_key() -> None:
+    warnings = _lint(
+        "  routing_strategy: topic_pattern\n"
+        "  handlers:\n"
+        "    - {routing_key: 'onex.*', handler_key: all}\n"
+        "    - {routing_key: 'onex.evt.*', handler_key: events}\n"
+        "    - {routing_key: 'other.x', handler_key: other}\n"
+    )
+    assert [(w.line, w.column, w.field, w.severity) for w in warnings] == [
+        (8, 21, "handler_routing.handlers[1].routing_key", "warning")
+    ]
+    assert "'onex.evt.*' is never taken" in warnings[0].message
+    assert "'onex.*' (handlers[0], priority 0)" in warnings[0].message
+
+
+def test_identical_patterns_are_fan_out_not_shadowing() -> None:
+    assert (
+        _lint(
+            "  routing_strategy: topic_pattern\n"
+            "  handlers:\n"
+            "    - {routing_key: 'onex.*', handler_key: a}\n"
+            "    - {routing_key: 'onex.*', handler_key: b, priority: 9}\n"
+        )
+        == []
+    )
+
+
+def test_priority_decides_which_pattern_comes_first() -> None:
+    body = (
+        "  routing_strategy: topic_pattern\n"
+        "  handlers:\n"
+        "    - {routing_key: 'onex.*', handler_key: all, priority: PRIO}\n"
+        "    - {routing_key: 'onex.evt.x', handler_key: x}\n"
+    )
+    assert _lint(body.replace("PRIO", "1")) == []  # the specific one is tried first
+    warnings = _lint(body.replace("PRIO", "-1"))
+    assert [w.field for w in warnings] == ["handler_routing.handlers[1].routing_key"]
+
+
+def test_glob_under_exact_strategy_is_warned() -> None:
+    warnings = _lint("  handlers:\n    - {routing_key: 'Model*', handler_key: a}\n")
+    assert len(warnings) == 1
+    assert "looks like a glob but routing_strategy is payload_type_match" in warnings[0].message
+
+
+def test_lint_without_routing_or_positions() -> None:
+    assert lint_handler_routing(None) == []
+    contract, _ = load_contract_text_located(
+        HEADER + "  routing_strategy: operation_match\n  handlers:\n"
+        "    - {routing_key: 'op?', handler_key: a}\n"
+    )
+    (warning,) = lint_handler_routing(contract.handler_routing, source="x.yaml")
+    assert (warning.path, warning.line, warning.column) == ("x.yaml", 1, 1)
+
+
+REGISTRY_BODY = (
+    "  handlers:\n"
+    "    - routing_key: ModelA\n"
+    "      handler_key: handler-a\n"
+    "      message_category: command\n"
+    "    - routing_key: ModelB\n"
+    "      handler_key: handler-bb\n"
+    "    - routing_key: ModelC\n"
+    "      handler_key: handler-c\n"
+    "  default_handler: handler-missing\n"
+)
+
+
+def test_registry_check_locates_each_unresolved_key(
+    make_registry: Callable[..., ServiceHandlerRegistry],
+    make_handler: Callable[..., Any],
+) -> None:
+    registry = make_registry(
+        make_handler("handler-a", EnumMessageCategory.EVENT),
+        make_handler("handler-b"),
+        make_handler("handler-c", message_types={"ModelX"}),
+        make_handler("handler-e", EnumMessageCategory.COMMAND, EnumNodeKind.EFFECT),
+    )
+    contract, document = load_contract_text_located(HEADER + REGISTRY_BODY, source="c.yaml")
+    problems = check_contract_handlers(contract, registry, document)
+    assert [(p.line, p.column, p.field, p.severity) for p in problems] == [
+        (8, 25, "handler_routing.handlers[0].message_category", "error"),
+        (10, 20, "handler_routing.handlers[1].handler_key", "error"),
+        (11, 20, "handler_routing.handlers[2].routing_key", "warning"),
+        (13, 20, "handler_routing.default_handler", "error"),
+    ]
+    assert "serves 'event' messages but the entry declares message_category 'command'" in (
+        problems[0].message
+    )
+    assert problems[1].message == (
+        "unknown handler 'handler-bb' (registered: handler-a, handler-b, handler-c, "
+        "handler-e); did you mean 'handler-b'?"
+    )
+    assert "does not list 'ModelC' in its message_types (ModelX)" in problems[2].message
+    assert problems[3].message.startswith("unknown handler 'handler-missing'")
+
+
+def test_registry_check_warns_about_node_kind(
+    make_registry: Callable[..., ServiceHandlerRegistry],
+    make_handler: Callable[..., Any],
+) -> None:
+    registry = make_registry(
+        make_handler("handler-e", EnumMessageCategory.COMMAND, EnumNodeKind.EFFECT)
+    )
+    contract, document = load_contract_text_located(
+        HEADER + "  handlers:\n    - {routing_key: A, handler_key: handler-e}\n"
+    )
+    (problem,) = check_contract_handlers(contract, registry, document)
+    assert problem.severity == "warning"
+    assert "written for 'effect' nodes but this contract's node_type is 'orchestrator'" in (
+        problem.message
+    )
+
+
+def test_registry_check_lists_few_ids_and_passes_clean_contracts(
+    make_registry: Callable[..., ServiceHandlerRegistry],
+    make_handler: Callable[..., Any],
+) -> None:
+    registry = make_registry(*(make_handler(f"h{i:02d}") for i in range(30)))
+    contract, _ = load_contract_text_located(
+        HEADER + "  handlers:\n    - {routing_key: A, handler_key: zzz}\n"
+    )
+    (problem,) = check_contract_handlers(contract, registry)
+    assert "h11, ... 18 more)" in problem.message
+    contract, _ = load_contract_text_located(
+        HEADER + "  handlers:\n    - {routing_key: A, handler_key: h01}\n"
+    )
+    assert check_contract_handlers(contract, registry) == []
