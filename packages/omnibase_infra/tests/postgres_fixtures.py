@@ -66,6 +66,6 @@ def postgres_url(postgres_server: PostgresTestServer) -> str:
 
 
 @pytest.fixture
-def postgres_fresh_url(postgres_server: PostgresTestServer) -> str:
-    """URL of a new, empty database for one test."""
-    return postgres_server.create_database()
+def postgres_fresh_url(postgres_server: PostgresTestServer, postgres_url: str) -> str:
+    """URL of a new, empty store for one test: its own schema in the session's database."""
+    return postgres_server.create_schema(postgres_url)

@@ -403,7 +403,7 @@ def _node_columns(nodes: Sequence[ModelRegistrationProjection]) -> tuple[list[An
         [n.node_id for n in nodes],
         [partition_hash(n.node_id) for n in nodes],
         [n.node_name for n in nodes],
-        [n.state.value for n in nodes],
+        [EnumRegistrationState(n.state).value for n in nodes],
         [EnumNodeKind(n.node_type).value for n in nodes],
         [n.node_version for n in nodes],
         [n.epoch for n in nodes],
