@@ -21,6 +21,7 @@ from omnibase_infra.models import (
 from omnibase_infra.stores.protocol_registration_transaction import (
     ProtocolRegistrationTransaction,
 )
+from omnibase_infra.stores.timestamps import require_aware
 
 _InboxRecord = tuple[EnumMessageOutcome, str | None, datetime]
 
@@ -56,6 +57,7 @@ class _MemoryTransaction:
         reason: str | None,
         processed_at: datetime,
     ) -> bool:
+        require_aware(processed_at, "StoreRegistrationMemory.record_outcome(processed_at)")
         if envelope_id in self._staged.inbox or envelope_id in self._committed.inbox:
             return False
         self._staged.inbox[envelope_id] = (EnumMessageOutcome(outcome), reason, processed_at)
@@ -72,6 +74,7 @@ class _MemoryTransaction:
     def claim_expired(
         self, now: datetime, limit: int, partition: ModelPartition
     ) -> list[ModelRegistrationProjection]:
+        require_aware(now, "StoreRegistrationMemory.claim_expired(now)")
         if limit <= 0:
             return []
         merged = {**self._committed.nodes, **self._staged.nodes}
@@ -92,6 +95,9 @@ class _MemoryTransaction:
         return staged if staged is not None else self._committed.introspection_requests.get(node_id)
 
     def set_introspection_requested_at(self, node_id: UUID, requested_at: datetime) -> None:
+        require_aware(
+            requested_at, "StoreRegistrationMemory.set_introspection_requested_at(requested_at)"
+        )
         self._staged.introspection_requests[node_id] = requested_at
 
     def get_tick_clock(self, partition_key: str) -> datetime | None:
@@ -99,6 +105,7 @@ class _MemoryTransaction:
         return staged if staged is not None else self._committed.tick_clocks.get(partition_key)
 
     def set_tick_clock(self, partition_key: str, now: datetime) -> None:
+        require_aware(now, "StoreRegistrationMemory.set_tick_clock(now)")
         self._staged.tick_clocks[partition_key] = now
 
     # --- outputs -------------------------------------------------------------------------------
