@@ -56,6 +56,7 @@ from omnibase_infra.stores.model_store_unavailable_error import ModelStoreUnavai
 from omnibase_infra.stores.protocol_registration_transaction import (
     ProtocolRegistrationTransaction,
 )
+from omnibase_infra.stores.timestamps import require_aware
 
 _MIGRATION_LOCK = zlib.crc32(b"omnibase_infra.registration.migrate")
 """Key of the advisory lock that serialises migrations across processes."""
@@ -257,6 +258,7 @@ class _PostgresTransaction:
         A record made by another process that commits after this transaction looked is caught
         at commit, which then raises a retryable ``ModelStoreUnavailableError``.
         """
+        require_aware(processed_at, "StoreRegistrationPostgres.record_outcome")
         if self.get_outcome(envelope_id) is not None:
             return False
         outcome = EnumMessageOutcome(outcome)
@@ -287,6 +289,7 @@ class _PostgresTransaction:
     ) -> list[ModelRegistrationProjection]:
         """Lock and return up to ``limit`` due ACTIVE nodes of ``partition``, skipping rows
         another transaction holds (``FOR UPDATE SKIP LOCKED``)."""
+        require_aware(now, "StoreRegistrationPostgres.claim_expired")
         if limit <= 0:
             return []
         self.flush()
@@ -321,6 +324,7 @@ class _PostgresTransaction:
 
     def set_introspection_requested_at(self, node_id: UUID, requested_at: datetime) -> None:
         """Remember when introspection was requested (sent at commit)."""
+        require_aware(requested_at, "StoreRegistrationPostgres.set_introspection_requested_at")
         self._known_requests[node_id] = requested_at
         self._pending_requests[node_id] = requested_at
 
@@ -339,6 +343,7 @@ class _PostgresTransaction:
 
     def set_tick_clock(self, partition_key: str, now: datetime) -> None:
         """Record the partition's newest applied tick (sent at commit)."""
+        require_aware(now, "StoreRegistrationPostgres.set_tick_clock")
         self._known_clocks[partition_key] = now
         self._pending_clocks[partition_key] = now
 
