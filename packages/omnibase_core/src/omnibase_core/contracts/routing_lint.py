@@ -41,6 +41,48 @@ def pattern_covers(earlier: str, later: str) -> bool:
     return False
 
 
+class _CoverIndex:
+    """Patterns seen so far, indexed so finding one that covers a new pattern is cheap.
+
+    Answers exactly as :func:`pattern_covers` applied to every earlier pattern, returning the
+    earliest covering one, without scanning all of them for wildcard patterns.
+    """
+
+    def __init__(self) -> None:
+        self.first_index: dict[str, int] = {}  # pattern -> handlers index of its first entry
+        self.rank: dict[str, int] = {}  # pattern -> routing order of its first entry
+        self.wild: list[str] = []  # patterns with a wildcard, in routing order
+        self.prefixes: dict[str, str] = {}  # literal body -> "body*"
+        self.suffixes: dict[str, str] = {}  # literal body -> "*body"
+
+    def add(self, pattern: str, index: int) -> None:
+        if pattern in self.rank:
+            return
+        self.first_index[pattern] = index
+        self.rank[pattern] = len(self.rank)
+        if _WILDCARD.search(pattern) is None:
+            return  # a literal covers only itself, and identical patterns are fan-out
+        self.wild.append(pattern)
+        if pattern.endswith("*") and _WILDCARD.search(pattern[:-1]) is None:
+            self.prefixes.setdefault(pattern[:-1], pattern)
+        if pattern.startswith("*") and _WILDCARD.search(pattern[1:]) is None:
+            self.suffixes.setdefault(pattern[1:], pattern)
+
+    def first_cover(self, pattern: str) -> str | None:
+        if _WILDCARD.search(pattern) is None:
+            for earlier in self.wild:
+                if earlier != pattern and fnmatch.fnmatchcase(pattern, earlier):
+                    return earlier
+            return None
+        candidates = [
+            found
+            for cut in range(len(pattern) + 1)
+            for found in (self.prefixes.get(pattern[:cut]), self.suffixes.get(pattern[cut:]))
+            if found is not None and found != pattern
+        ]
+        return min(candidates, key=self.rank.__getitem__) if candidates else None
+
+
 def lint_handler_routing(
     routing: ModelHandlerRoutingSubcontract | None,
     document: ModelYamlDocument | None = None,
@@ -76,21 +118,20 @@ def lint_handler_routing(
     entries = routing.handlers
     if routing.routing_strategy is EnumHandlerRoutingStrategy.TOPIC_PATTERN:
         order = sorted(range(len(entries)), key=lambda index: entries[index].priority)
-        first_of: dict[str, int] = {}
+        earlier_patterns = _CoverIndex()
         for index in order:
             pattern = entries[index].routing_key
-            for earlier_pattern, earlier_index in first_of.items():
-                if earlier_pattern != pattern and pattern_covers(earlier_pattern, pattern):
-                    earlier = entries[earlier_index]
-                    warn(
-                        index,
-                        f"topic pattern {pattern!r} is never taken: every topic it matches "
-                        f"first matches {earlier_pattern!r} (handlers[{earlier_index}], "
-                        f"priority {earlier.priority}); give this entry a lower priority value "
-                        "or narrow the earlier pattern",
-                    )
-                    break
-            first_of.setdefault(pattern, index)
+            cover = earlier_patterns.first_cover(pattern)
+            if cover is not None:
+                cover_index = earlier_patterns.first_index[cover]
+                warn(
+                    index,
+                    f"topic pattern {pattern!r} is never taken: every topic it matches "
+                    f"first matches {cover!r} (handlers[{cover_index}], "
+                    f"priority {entries[cover_index].priority}); give this entry a lower "
+                    "priority value or narrow the earlier pattern",
+                )
+            earlier_patterns.add(pattern, index)
     else:
         for index, entry in enumerate(entries):
             if _WILDCARD.search(entry.routing_key):

@@ -228,3 +228,17 @@ def test_console_entry_point_runs_as_a_module(contract: Path) -> None:
     assert f"{contract}: ok" in result.stdout
     assert "duplicate key 'handler_key'" in result.stdout
     assert result.stderr == ""
+
+
+def test_installed_onex_script_runs(contract: Path) -> None:
+    script = Path(sys.executable).with_name("onex")
+    assert script.exists(), f"the onex console script is not installed next to {sys.executable}"
+    result = subprocess.run(
+        [str(script), "contract", "validate", "--quiet", str(contract)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"warning: {contract}:9:20:")

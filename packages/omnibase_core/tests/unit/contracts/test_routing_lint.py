@@ -6,10 +6,14 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from omnibase_core.contracts import (
     check_contract_handlers,
     lint_handler_routing,
+    load_contract_text,
     load_contract_text_located,
     pattern_covers,
 )
@@ -174,3 +178,35 @@ def test_registry_check_lists_few_ids_and_passes_clean_contracts(
         HEADER + "  handlers:\n    - {routing_key: A, handler_key: h01}\n"
     )
     assert check_contract_handlers(contract, registry) == []
+
+
+_PATTERNS = st.lists(st.text(alphabet="ab.*?", min_size=1, max_size=5), min_size=1, max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(patterns=_PATTERNS, priorities=st.lists(st.integers(-2, 2), min_size=12, max_size=12))
+def test_indexed_lint_agrees_with_pairwise_rule(patterns: list[str], priorities: list[int]) -> None:
+    handlers = [
+        {"routing_key": pattern, "handler_key": f"h{i}", "priority": priorities[i]}
+        for i, pattern in enumerate(patterns)
+    ]
+    contract = load_contract_text(
+        yaml.safe_dump(
+            {
+                "name": "n",
+                "contract_version": "1.0.0",
+                "node_type": "orchestrator",
+                "handler_routing": {"routing_strategy": "topic_pattern", "handlers": handlers},
+            }
+        )
+    )
+    routing = contract.handler_routing
+    assert routing is not None
+    order = sorted(range(len(patterns)), key=lambda i: priorities[i])
+    expected: set[int] = set()
+    for position, index in enumerate(order):
+        earlier = [patterns[i] for i in order[:position]]
+        if any(e != patterns[index] and pattern_covers(e, patterns[index]) for e in earlier):
+            expected.add(index)
+    warned = {int(w.field.split("[")[1].split("]")[0]) for w in lint_handler_routing(routing)}
+    assert warned == expected
