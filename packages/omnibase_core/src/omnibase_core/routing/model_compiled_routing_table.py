@@ -111,20 +111,25 @@ class ModelCompiledRoutingTable:
     """Handler routing compiled into immutable lookup tables of handler objects.
 
     Built once from a ``handler_routing`` section and a frozen registry (see :meth:`compile`).
-    ``lookup`` maps each category to a dict from routing key to the tuple of handlers, in
-    routing order, that serve that category: a hit needs two dict lookups and no registry
-    access. For exact strategies the dicts are complete and never change; :meth:`route_miss`
-    then answers the fallback. For ``topic_pattern`` the dicts are bounded result caches
-    filled by :meth:`route_miss` from a :class:`ModelCompiledTopicMatcher`; a cache is emptied
-    at once when full (no per-entry eviction, so no check-then-delete race). Each table owns
-    its caches, so replacing the table drops every cached answer.
+    The answers come from immutable structures: for exact strategies a dict per category from
+    routing key to the tuple of handlers (in routing order) serving that category, for
+    ``topic_pattern`` a :class:`ModelCompiledTopicMatcher` and the handler tuples of each
+    pattern, plus the default handler's tuple per category.
+
+    In front of them sits ``lookup``: per category, a bounded dict of answers already given
+    (for exact strategies pre-seeded with every routing key), so a repeated key costs two
+    dict lookups. It only ever holds correct answers; when it outgrows its bound it is emptied
+    (and re-seeded) at once, never entry by entry, so there is no check-then-delete race, and
+    a reader that misses during a reset simply recomputes from the immutable structures. Each
+    table owns its caches, so replacing the table drops every cached answer.
 
     Safe to share between any number of threads.
     """
 
     __slots__ = (
-        "_cache_size",
+        "_cache_limit",
         "_defaults",
+        "_exact",
         "_matcher",
         "_pattern_results",
         "default_handler_key",
@@ -140,7 +145,11 @@ class ModelCompiledRoutingTable:
         *,
         topic_cache_size: int = DEFAULT_TOPIC_CACHE_SIZE,
     ) -> None:
-        """Build the tables; every handler key must resolve (use :meth:`compile` to check)."""
+        """Build the tables; every handler key must resolve (use :meth:`compile` to check).
+
+        ``topic_cache_size`` bounds the answers cached per category beyond the routing keys
+        themselves (0 disables the cache).
+        """
         entries = ordered_entries(handler_routing)
         self.routing_strategy: EnumHandlerRoutingStrategy | None = (
             None if handler_routing is None else handler_routing.routing_strategy
@@ -149,7 +158,6 @@ class ModelCompiledRoutingTable:
             None if handler_routing is None else handler_routing.default_handler
         )
         self.routing_table = handler_keys_by_routing_key(handler_routing)
-        self._cache_size = max(0, topic_cache_size)
 
         def resolve(handler_key: str) -> ProtocolMessageHandler:
             handler = registry.get_handler_by_id(handler_key)
@@ -161,23 +169,28 @@ class ModelCompiledRoutingTable:
         for _, entry in entries:
             grouped.setdefault(entry.routing_key, []).append(resolve(entry.handler_key))
         default = () if self.default_handler_key is None else (resolve(self.default_handler_key),)
-        self._defaults: Mapping[Any, Handlers] = _split_by_category(default)
+        self._defaults: Mapping[Any, Handlers] = MappingProxyType(_split_by_category(default))
         self._matcher: ModelCompiledTopicMatcher | None = None
         self._pattern_results: tuple[Mapping[Any, Handlers], ...] = ()
+        exact: dict[Any, dict[str, Handlers]] = {category: {} for category in _CATEGORIES}
         if self.routing_strategy is EnumHandlerRoutingStrategy.TOPIC_PATTERN:
             self._matcher = ModelCompiledTopicMatcher(tuple(grouped))
-            self._pattern_results = tuple(_split_by_category(group) for group in grouped.values())
-            self.lookup: Mapping[Any, dict[str, Handlers]] = {
-                category: {} for category in _CATEGORIES
-            }
+            self._pattern_results = tuple(
+                MappingProxyType(_split_by_category(group)) for group in grouped.values()
+            )
         else:
-            per_category: dict[Any, dict[str, Handlers]] = {
-                category: {} for category in _CATEGORIES
-            }
             for routing_key, group in grouped.items():
                 for category, handlers in _split_by_category(group).items():
-                    per_category[category][routing_key] = handlers
-            self.lookup = per_category
+                    exact[category][routing_key] = handlers
+        self._exact: Mapping[Any, Mapping[str, Handlers]] = MappingProxyType(
+            {category: MappingProxyType(table) for category, table in exact.items()}
+        )
+        size = max(0, topic_cache_size)
+        self._cache_limit = 0 if size == 0 else size + len(exact[_CATEGORIES[0]])
+        # A plain dict on purpose: it is read on every route call. Never mutated after this.
+        self.lookup: dict[Any, dict[str, Handlers]] = {
+            category: dict(table) for category, table in exact.items()
+        }
 
     @classmethod
     def compile(
@@ -210,25 +223,27 @@ class ModelCompiledRoutingTable:
         return cls(handler_routing, registry, topic_cache_size=topic_cache_size)
 
     def route(self, routing_key: str, category: EnumMessageCategory) -> Handlers:
-        """Handlers for ``routing_key`` that serve ``category``, in routing order."""
-        by_key = self.lookup.get(category)
-        found = None if by_key is None else by_key.get(routing_key)
-        return self.route_miss(routing_key, category) if found is None else found
+        """Handlers for ``routing_key`` that serve ``category``, in routing order.
 
-    def route_miss(self, routing_key: str, category: EnumMessageCategory) -> Handlers:
-        """Handlers for a key that ``lookup`` does not hold; fills the topic cache."""
+        Computed from the immutable tables and remembered in ``lookup``. ``category`` must be
+        an ``EnumMessageCategory`` (or its value).
+        """
         if self._matcher is None:
-            return self._defaults.get(category, ())
-        index = self._matcher.first_match(routing_key)
-        results = self._defaults if index is None else self._pattern_results[index]
-        handlers = results.get(category, ())
-        if self._cache_size:
-            cache = self.lookup.get(category)
-            if cache is not None:
-                if len(cache) >= self._cache_size:
-                    cache.clear()
-                cache[routing_key] = handlers
-        return handlers
+            found = self._exact[category].get(routing_key)
+            if found is None:
+                found = self._defaults[category]
+        else:
+            index = self._matcher.first_match(routing_key)
+            results = self._defaults if index is None else self._pattern_results[index]
+            found = results[category]
+        limit = self._cache_limit
+        if limit:
+            cache = self.lookup[category]
+            if len(cache) >= limit:
+                cache.clear()
+                cache.update(self._exact[category])
+            cache[routing_key] = found
+        return found
 
     @property
     def topic_matcher(self) -> ModelCompiledTopicMatcher | None:

@@ -677,3 +677,21 @@ def test_route_does_not_touch_registry(
         for key in ("K*", "L", "Kx", "zz", "L") * 20:
             router.route_to_handlers(key, EVT)
         assert registry.calls == before
+
+
+def test_exact_miss_cache_is_bounded_and_keeps_routes(
+    handlers: dict[str, Any], make_registry: Factory, make_subcontract: Factory
+) -> None:
+    class Small(MixinHandlerRouting):
+        topic_cache_size = 4
+
+    router = Small()
+    router._init_handler_routing(
+        make_subcontract([("K", "a"), ("L", "b")], default="default-evt"),
+        make_registry(*handlers.values()),
+    )
+    for index in range(50):
+        assert ids(router.route_to_handlers(f"unknown-{index}", EVT)) == ["default-evt"]
+        assert ids(router.route_to_handlers("K", EVT)) == ["a"]
+        assert ids(router.route_to_handlers("L", EVT)) == ["b"]
+        assert len(router._routing_state.lookup[EVT]) <= 2 + 4
