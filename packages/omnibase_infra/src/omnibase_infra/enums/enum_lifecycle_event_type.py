@@ -1,6 +1,7 @@
 """Types of the events the registration orchestrator emits."""
 
 from enum import StrEnum
+from functools import cache
 
 
 class EnumLifecycleEventType(StrEnum):
@@ -16,5 +17,11 @@ class EnumLifecycleEventType(StrEnum):
     @property
     def topic(self) -> str:
         """Its topic, e.g. ``onex.evt.platform.node-became-active.v1``."""
-        kebab = "".join(f"-{c.lower()}" if c.isupper() else c for c in self.value).lstrip("-")
-        return f"onex.evt.platform.{kebab}.v1"
+        return _topic_of(self.value)
+
+
+@cache
+def _topic_of(event_type: str) -> str:
+    """The topic of an event type name (computed once per name: it is on the hot path)."""
+    kebab = "".join(f"-{c.lower()}" if c.isupper() else c for c in event_type).lstrip("-")
+    return f"onex.evt.platform.{kebab}.v1"

@@ -1,0 +1,539 @@
+"""The registration runtime: the only writer of the registration store."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import partial
+from itertools import islice
+from typing import Any, Final
+from uuid import UUID
+
+from omnibase_core.enums import EnumCoreErrorCode
+from omnibase_core.models.container import ModelONEXContainer
+from omnibase_core.models.dispatch import ModelHandlerOutput
+from omnibase_core.models.errors import ModelOnexError
+from omnibase_core.models.events import ModelEventEnvelope
+from omnibase_core.services import ServiceHandlerRegistry
+from omnibase_infra.enums import EnumDeadLetterReason, EnumMessageOutcome
+from omnibase_infra.models import ModelDeadLetter, ModelLifecycleEvent, ModelPartition
+from omnibase_infra.nodes.node_registration_orchestrator.handlers.handler_helpers import (
+    DEAD_LETTER_REASON_KEY,
+)
+from omnibase_infra.nodes.node_registration_orchestrator.models import (
+    ModelIntentAdvanceTickClock,
+    ModelIntentRecordIntrospectionRequest,
+    ModelIntentUpsertNode,
+    ModelRegistrationSettings,
+)
+from omnibase_infra.nodes.node_registration_orchestrator.node import (
+    NodeRegistrationOrchestrator,
+)
+from omnibase_infra.nodes.node_registration_orchestrator.registry import (
+    RegistryInfraNodeRegistrationOrchestrator,
+)
+from omnibase_infra.runtime.model_run_summary import ModelRunSummary
+from omnibase_infra.runtime.wire_codec import decode_line, encode_envelope, make_dead_letter
+from omnibase_infra.stores import ProtocolRegistrationStore, ProtocolRegistrationTransaction
+from omnibase_infra.stores.store_factory import open_store
+from omnibase_infra.stores.store_retry import arun_with_store_retry, run_with_store_retry
+
+#: An input of :meth:`ServiceRegistrationRuntime.apply`: a decoded envelope, or the dead letter
+#: the codec made of an unreadable message.
+RuntimeInput = ModelEventEnvelope[Any] | ModelDeadLetter
+ProgressCallback = Callable[[ModelRunSummary], None]
+EventsCallback = Callable[[Sequence[ModelLifecycleEvent]], None]
+RunResult = tuple[ModelRunSummary, list[ModelLifecycleEvent]]
+
+DEFAULT_BATCH_SIZE: Final = 500
+_DEAD_LETTER_REASONS: Final = frozenset(reason.value for reason in EnumDeadLetterReason)
+_KNOWN_INTENTS: Final = (
+    ModelIntentUpsertNode,
+    ModelIntentRecordIntrospectionRequest,
+    ModelIntentAdvanceTickClock,
+)
+
+
+@dataclass(slots=True)
+class _Item:
+    """One input with where it came from (for dead letters)."""
+
+    value: RuntimeInput
+    raw: str | None = None
+    source: str | None = None
+    line_number: int | None = None
+
+
+@dataclass(slots=True)
+class _Tally:
+    """Running counts; merged into the run's tally only when a batch commits."""
+
+    applied: int = 0
+    ignored: int = 0
+    duplicates: int = 0
+    dead_lettered: int = 0
+    ignored_by_reason: Counter[str] = field(default_factory=Counter)
+    dead_lettered_by_reason: Counter[str] = field(default_factory=Counter)
+    events_emitted: int = 0
+    batches: int = 0
+
+    def merge(self, other: _Tally) -> None:
+        self.applied += other.applied
+        self.ignored += other.ignored
+        self.duplicates += other.duplicates
+        self.dead_lettered += other.dead_lettered
+        self.ignored_by_reason.update(other.ignored_by_reason)
+        self.dead_lettered_by_reason.update(other.dead_lettered_by_reason)
+        self.events_emitted += other.events_emitted
+        self.batches += other.batches
+
+    def summary(self, elapsed: float) -> ModelRunSummary:
+        return ModelRunSummary(
+            total=self.applied + self.ignored + self.duplicates + self.dead_lettered,
+            applied=self.applied,
+            ignored=self.ignored,
+            duplicates=self.duplicates,
+            dead_lettered=self.dead_lettered,
+            ignored_by_reason=dict(self.ignored_by_reason),
+            dead_lettered_by_reason=dict(self.dead_lettered_by_reason),
+            events_emitted=self.events_emitted,
+            batches=self.batches,
+            elapsed_seconds=max(elapsed, 0.0),
+        )
+
+
+class ServiceRegistrationRuntime:
+    """Feeds envelopes to :class:`NodeRegistrationOrchestrator` and commits its decisions.
+
+    For each batch of inputs it opens one store transaction and, per input: records a codec
+    dead letter; skips an envelope whose id the inbox already holds (a duplicate: exactly once
+    per envelope); dead-letters a node message this partition does not own
+    (``misrouted_partition``); routes the envelope through the node (no handler:
+    ``unroutable``; a handler raising: ``handler_error`` or the reason the handler gave, such as
+    ``clock_skew``); applies the handlers' intents, appends their events to the outbox and
+    records the outcome (``applied`` or ``ignored`` with the reason). The batch commits as one
+    transaction, so a crash loses at most the uncommitted batch, which a re-run redoes exactly
+    once. Handlers never write, so one failing message never spoils the batch.
+
+    Synchronous API over the asynchronous node, with one private event loop for the whole life
+    of the runtime (call :meth:`apply_async` from inside a running loop instead). One runtime
+    is used by one thread at a time; :meth:`close` releases the loop (and the store when the
+    runtime opened it).
+    """
+
+    def __init__(
+        self,
+        store: ProtocolRegistrationStore,
+        *,
+        settings: ModelRegistrationSettings | None = None,
+        partition: ModelPartition | None = None,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        contract_path: str | os.PathLike[str] | None = None,
+        owns_store: bool = False,
+    ) -> None:
+        """Build the registry, the node and the loop over ``store``.
+
+        ``settings`` default to the contract's ``lifecycle`` section; ``partition`` to the one
+        partition owning every node; ``owns_store`` closes the store with the runtime.
+        Raises ``ModelOnexError``: ``INVALID_PARAMETER`` for ``batch_size < 1``, and the
+        contract, settings and routing errors of :class:`NodeRegistrationOrchestrator`.
+        """
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ModelOnexError(
+                f"ServiceRegistrationRuntime: batch_size {batch_size!r} must be an integer >= 1",
+                EnumCoreErrorCode.INVALID_PARAMETER,
+                {"batch_size": batch_size},
+            )
+        self._store = store
+        self._owns_store = owns_store
+        self._settings = settings or NodeRegistrationOrchestrator.load_settings(contract_path)
+        self._partition = partition or ModelPartition()
+        self._batch_size = batch_size
+        container = ModelONEXContainer()
+        container.register_service(
+            ServiceHandlerRegistry,
+            RegistryInfraNodeRegistrationOrchestrator.create_registry(
+                store, self._settings, self._partition
+            ),
+        )
+        container.register_service("ProtocolRegistrationStore", store)
+        self._node = NodeRegistrationOrchestrator(container, contract_path=contract_path)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
+
+    @classmethod
+    def from_url(
+        cls,
+        url: str | None = None,
+        *,
+        settings: ModelRegistrationSettings | None = None,
+        partition: ModelPartition | None = None,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        contract_path: str | os.PathLike[str] | None = None,
+    ) -> ServiceRegistrationRuntime:
+        """Open the store at ``url`` (default ``$ONEX_REGISTRATION_STORE`` else
+        ``sqlite:///registration.db``) and build a runtime that closes it with itself.
+
+        Raises ``ModelOnexError`` from :func:`open_store` and from the constructor.
+        """
+        store = open_store(url)
+        try:
+            return cls(
+                store,
+                settings=settings,
+                partition=partition,
+                batch_size=batch_size,
+                contract_path=contract_path,
+                owns_store=True,
+            )
+        except BaseException:
+            store.close()
+            raise
+
+    # --- properties ------------------------------------------------------------------------------
+    @property
+    def store(self) -> ProtocolRegistrationStore:
+        """The store this runtime writes."""
+        return self._store
+
+    @property
+    def settings(self) -> ModelRegistrationSettings:
+        """The lifecycle settings in force."""
+        return self._settings
+
+    @property
+    def partition(self) -> ModelPartition:
+        """The partition this runtime owns."""
+        return self._partition
+
+    @property
+    def node(self) -> NodeRegistrationOrchestrator:
+        """The orchestrator node that routes every envelope."""
+        return self._node
+
+    @property
+    def batch_size(self) -> int:
+        """Inputs per committed transaction."""
+        return self._batch_size
+
+    # --- running ---------------------------------------------------------------------------------
+    def apply(
+        self,
+        inputs: Iterable[RuntimeInput],
+        *,
+        progress: ProgressCallback | None = None,
+        on_events: EventsCallback | None = None,
+        collect_events: bool = True,
+    ) -> RunResult:
+        """Apply decoded inputs (envelopes or codec dead letters) in committed batches.
+
+        Returns the run's :class:`ModelRunSummary` and the events it emitted in commit order
+        (an empty list when ``collect_events`` is false). ``progress`` gets the running summary
+        and ``on_events`` the batch's events after each commit. Raises ``ModelOnexError``
+        (``INVALID_STATE``) once closed or inside a running event loop, and whatever the store
+        raises (the open batch is then rolled back and nothing of it is kept).
+        """
+        return self._run((_Item(value) for value in inputs), progress, on_events, collect_events)
+
+    def run_lines(
+        self,
+        lines: Iterable[str],
+        source: str,
+        *,
+        progress: ProgressCallback | None = None,
+        on_events: EventsCallback | None = None,
+        collect_events: bool = True,
+        accepted_at: datetime | None = None,
+    ) -> RunResult:
+        """Decode wire lines (DESIGN 6.5) and apply them like :meth:`apply`.
+
+        Lines are numbered from 1 and named ``source`` in dead letters; blank lines are not
+        messages and are skipped. An envelope without ``envelope_timestamp`` is stamped with
+        ``accepted_at`` (default: the time its line is read). Raises as :meth:`apply`.
+        """
+
+        def items() -> Iterator[_Item]:
+            for number, line in enumerate(lines, start=1):
+                if not line.strip():
+                    continue
+                stamp = accepted_at or datetime.now(UTC)
+                value = decode_line(line, source=source, line_number=number, accepted_at=stamp)
+                yield _Item(value, line.rstrip("\r\n"), source, number)
+
+        return self._run(items(), progress, on_events, collect_events)
+
+    async def apply_async(
+        self,
+        inputs: Iterable[RuntimeInput],
+        *,
+        progress: ProgressCallback | None = None,
+        on_events: EventsCallback | None = None,
+        collect_events: bool = True,
+    ) -> RunResult:
+        """:meth:`apply` for callers already inside an event loop. Raises as :meth:`apply`."""
+        self._check_open("apply_async")
+        tally = _Tally()
+        collected: list[ModelLifecycleEvent] = []
+        started = time.perf_counter()
+        iterator = (_Item(value) for value in inputs)
+        while batch := list(islice(iterator, self._batch_size)):
+            self._after_batch(
+                # a batch the database rolled back (lost connection, deadlock) is redone whole
+                await arun_with_store_retry(partial(self._apply_batch, batch)),
+                tally,
+                collected,
+                started,
+                progress,
+                on_events,
+                collect_events,
+            )
+        return tally.summary(time.perf_counter() - started), collected
+
+    def close(self) -> None:
+        """Close the event loop, and the store when the runtime opened it. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._loop is not None:
+            self._loop.close()
+            self._loop = None
+        if self._owns_store:
+            self._store.close()
+
+    def __enter__(self) -> ServiceRegistrationRuntime:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # --- internals -------------------------------------------------------------------------------
+    def _run(
+        self,
+        items: Iterator[_Item],
+        progress: ProgressCallback | None,
+        on_events: EventsCallback | None,
+        collect_events: bool,
+    ) -> RunResult:
+        self._check_open("apply")
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        else:
+            raise ModelOnexError(
+                "ServiceRegistrationRuntime.apply: called inside a running event loop; "
+                "await apply_async(...) there instead",
+                EnumCoreErrorCode.INVALID_STATE,
+            )
+        if self._loop is None:
+            self._loop = asyncio.new_event_loop()
+        tally = _Tally()
+        collected: list[ModelLifecycleEvent] = []
+        started = time.perf_counter()
+        while batch := list(islice(items, self._batch_size)):
+            # a batch the database rolled back (lost connection, deadlock) is redone whole
+            events = run_with_store_retry(partial(_run_batch, self._loop, self._apply_batch, batch))
+            self._after_batch(
+                events, tally, collected, started, progress, on_events, collect_events
+            )
+        return tally.summary(time.perf_counter() - started), collected
+
+    @staticmethod
+    def _after_batch(
+        committed: tuple[_Tally, list[ModelLifecycleEvent]],
+        tally: _Tally,
+        collected: list[ModelLifecycleEvent],
+        started: float,
+        progress: ProgressCallback | None,
+        on_events: EventsCallback | None,
+        collect_events: bool,
+    ) -> None:
+        local, events = committed
+        tally.merge(local)
+        if collect_events:
+            collected.extend(events)
+        if on_events is not None and events:
+            on_events(events)
+        if progress is not None:
+            progress(tally.summary(time.perf_counter() - started))
+
+    async def _apply_batch(self, batch: list[_Item]) -> tuple[_Tally, list[ModelLifecycleEvent]]:
+        """One transaction over ``batch``; counts and events are returned only if it commits."""
+        local = _Tally(batches=1)
+        events: list[ModelLifecycleEvent] = []
+        processed_at = datetime.now(UTC)
+        with self._store.transaction() as txn:
+            for item in batch:
+                await self._apply_one(txn, item, local, events, processed_at)
+        local.events_emitted = len(events)
+        return local, events
+
+    async def _apply_one(
+        self,
+        txn: ProtocolRegistrationTransaction,
+        item: _Item,
+        tally: _Tally,
+        events: list[ModelLifecycleEvent],
+        processed_at: datetime,
+    ) -> None:
+        value = item.value
+        if isinstance(value, ModelDeadLetter):
+            if value.envelope_id is not None:
+                if txn.get_outcome(value.envelope_id) is not None:
+                    tally.duplicates += 1
+                    return
+                txn.record_outcome(
+                    value.envelope_id,
+                    EnumMessageOutcome.DEAD_LETTERED,
+                    value.reason.value,
+                    processed_at,
+                )
+            txn.add_dead_letter(value)
+            tally.dead_lettered += 1
+            tally.dead_lettered_by_reason[value.reason.value] += 1
+            return
+
+        envelope = value
+        envelope_id = envelope.envelope_id
+        if txn.get_outcome(envelope_id) is not None:
+            tally.duplicates += 1
+            return
+        node_id = getattr(envelope.payload, "node_id", None)
+        if isinstance(node_id, UUID) and not self._partition.owns(node_id):
+            self._dead_letter(
+                txn,
+                item,
+                envelope,
+                tally,
+                processed_at,
+                EnumDeadLetterReason.MISROUTED_PARTITION,
+                f"node {node_id} does not belong to partition {self._partition.key}; "
+                "route messages by node_id (CRC-32 of the id modulo the partition count)",
+            )
+            return
+        try:
+            outputs = await self._node.process(envelope)
+            intents = self._checked_intents(outputs)
+        except Exception as exc:
+            reason, detail = self._failure(exc)
+            self._dead_letter(txn, item, envelope, tally, processed_at, reason, detail)
+            return
+        if not outputs:
+            self._dead_letter(
+                txn,
+                item,
+                envelope,
+                tally,
+                processed_at,
+                EnumDeadLetterReason.UNROUTABLE,
+                f"no handler for payload_type {envelope.payload_type!r} in category "
+                f"{envelope.category.value} (topic {envelope.topic!r}); the contract routes "
+                f"{', '.join(sorted(self._node.get_routing_table())) or 'nothing'}",
+            )
+            return
+
+        for intent in intents:
+            if isinstance(intent, ModelIntentUpsertNode):
+                txn.upsert_node(intent.projection)
+            elif isinstance(intent, ModelIntentRecordIntrospectionRequest):
+                txn.set_introspection_requested_at(intent.node_id, intent.requested_at)
+            else:
+                txn.set_tick_clock(intent.partition_key, intent.now)
+        emitted = [event for output in outputs for event in output.events]
+        if emitted:
+            txn.append_events(emitted)
+            events.extend(emitted)
+        reasons = [output.ignored_reason for output in outputs if output.ignored_reason]
+        if not emitted and not intents and len(reasons) == len(outputs):
+            ignored = "; ".join(reasons)
+            txn.record_outcome(envelope_id, EnumMessageOutcome.IGNORED, ignored, processed_at)
+            tally.ignored += 1
+            tally.ignored_by_reason[ignored.split(":", 1)[0]] += 1
+        else:
+            txn.record_outcome(envelope_id, EnumMessageOutcome.APPLIED, None, processed_at)
+            tally.applied += 1
+
+    def _checked_intents(self, outputs: list[ModelHandlerOutput]) -> list[Any]:
+        """Every intent of ``outputs``; raises before anything is applied if one is unknown."""
+        intents = [intent for output in outputs for intent in output.intents]
+        for intent in intents:
+            if not isinstance(intent, _KNOWN_INTENTS):
+                raise ModelOnexError(
+                    f"ServiceRegistrationRuntime: a handler returned the unknown intent "
+                    f"{type(intent).__name__}; expected one of "
+                    f"{', '.join(kind.__name__ for kind in _KNOWN_INTENTS)}",
+                    EnumCoreErrorCode.HANDLER_EXECUTION_ERROR,
+                )
+        return intents
+
+    @staticmethod
+    def _failure(exc: BaseException) -> tuple[EnumDeadLetterReason, str]:
+        """The dead-letter reason and one-line detail of a failed envelope.
+
+        Walks the cause chain for a ``ModelOnexError`` naming a ``dead_letter_reason`` (a
+        handler's deliberate refusal, such as ``clock_skew``); anything else is
+        ``handler_error`` with the outermost message.
+        """
+        seen: BaseException | None = exc
+        depth = 0
+        while seen is not None and depth < 16:
+            if isinstance(seen, ModelOnexError):
+                declared = seen.context.get(DEAD_LETTER_REASON_KEY)
+                if isinstance(declared, str) and declared in _DEAD_LETTER_REASONS:
+                    return EnumDeadLetterReason(declared), _one_line(str(seen))
+            seen = seen.__cause__ or seen.__context__
+            depth += 1
+        return EnumDeadLetterReason.HANDLER_ERROR, _one_line(str(exc) or type(exc).__name__)
+
+    @staticmethod
+    def _dead_letter(
+        txn: ProtocolRegistrationTransaction,
+        item: _Item,
+        envelope: ModelEventEnvelope[Any],
+        tally: _Tally,
+        processed_at: datetime,
+        reason: EnumDeadLetterReason,
+        detail: str,
+    ) -> None:
+        txn.add_dead_letter(
+            make_dead_letter(
+                reason,
+                detail,
+                raw=item.raw if item.raw is not None else encode_envelope(envelope),
+                envelope_id=envelope.envelope_id,
+                source=item.source,
+                line_number=item.line_number,
+                recorded_at=processed_at,
+            )
+        )
+        txn.record_outcome(
+            envelope.envelope_id, EnumMessageOutcome.DEAD_LETTERED, reason.value, processed_at
+        )
+        tally.dead_lettered += 1
+        tally.dead_lettered_by_reason[reason.value] += 1
+
+    def _check_open(self, method: str) -> None:
+        if self._closed:
+            raise ModelOnexError(
+                f"ServiceRegistrationRuntime.{method}: the runtime is closed; build a new one",
+                EnumCoreErrorCode.INVALID_STATE,
+            )
+
+
+def _run_batch(
+    loop: asyncio.AbstractEventLoop,
+    apply_batch: Callable[
+        [list[_Item]], Coroutine[Any, Any, tuple[_Tally, list[ModelLifecycleEvent]]]
+    ],
+    batch: list[_Item],
+) -> tuple[_Tally, list[ModelLifecycleEvent]]:
+    return loop.run_until_complete(apply_batch(batch))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
