@@ -8,7 +8,7 @@ dict), so the result equals the validated model without paying for validation ag
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from omnibase_core.enums import EnumNodeKind
@@ -23,7 +23,7 @@ from omnibase_infra.models import (
     ModelRegistrationProjection,
     partition_hash,
 )
-from omnibase_infra.stores.timestamps import from_db_text, to_db_text
+from omnibase_infra.stores.timestamps import from_db_micros, to_db_micros
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _loads = json.loads
@@ -67,12 +67,12 @@ INSERT_DEAD_LETTER = (
 SELECT_DEAD_LETTERS = f"SELECT {DEAD_LETTER_COLUMNS} FROM dead_letters ORDER BY seq"
 
 
-def _opt_text(value: Any) -> str | None:
-    return None if value is None else to_db_text(value)
+def _opt_micros(value: Any) -> int | None:
+    return None if value is None else to_db_micros(value)
 
 
-def _opt_time(text: str | None) -> Any:
-    return None if text is None else from_db_text(text)
+def _opt_time(micros: int | None) -> Any:
+    return None if micros is None else from_db_micros(micros)
 
 
 def dumps(value: Any) -> str:
@@ -80,24 +80,52 @@ def dumps(value: Any) -> str:
     return _dumps(value)
 
 
-def node_params(node: ModelRegistrationProjection) -> tuple[Any, ...]:
-    """Parameters of :data:`UPSERT_NODE` for ``node``."""
-    return (
+class CachedNode(NamedTuple):
+    """A committed (or staged) node row: the projection and the JSON text of its mappings."""
+
+    projection: ModelRegistrationProjection
+    capabilities_json: str
+    endpoints_json: str
+
+
+def node_params(
+    node: ModelRegistrationProjection, previous: CachedNode | None
+) -> tuple[tuple[Any, ...], CachedNode]:
+    """Parameters of :data:`UPSERT_NODE` for ``node`` and its cache entry.
+
+    A mapping that is the very object of ``previous`` (a projection derived with
+    ``model_copy``) reuses its JSON text instead of encoding it again.
+    """
+    if previous is not None and node.capabilities is previous.projection.capabilities:
+        capabilities = previous.capabilities_json
+    else:
+        capabilities = _dumps(node.capabilities)
+    if previous is not None and node.endpoints is previous.projection.endpoints:
+        endpoints = previous.endpoints_json
+    else:
+        endpoints = _dumps(node.endpoints)
+    params = (
         str(node.node_id),
         node.node_name,
         node.state.value,
         node.node_type.value,
         node.node_version,
         node.epoch,
-        _dumps(node.capabilities),
-        _dumps(node.endpoints),
-        to_db_text(node.registered_at),
-        _opt_text(node.last_heartbeat_at),
-        _opt_text(node.liveness_deadline),
-        _opt_text(node.last_introspection_at),
-        to_db_text(node.updated_at),
+        capabilities,
+        endpoints,
+        to_db_micros(node.registered_at),
+        _opt_micros(node.last_heartbeat_at),
+        _opt_micros(node.liveness_deadline),
+        _opt_micros(node.last_introspection_at),
+        to_db_micros(node.updated_at),
         partition_hash(node.node_id),
     )
+    return params, CachedNode(node, capabilities, endpoints)
+
+
+def cached_node_from_row(row: tuple[Any, ...]) -> CachedNode:
+    """The cache entry of a row selected with :data:`NODE_COLUMNS`."""
+    return CachedNode(node_from_row(row), row[6], row[7])
 
 
 def node_from_row(row: tuple[Any, ...]) -> ModelRegistrationProjection:
@@ -111,11 +139,11 @@ def node_from_row(row: tuple[Any, ...]) -> ModelRegistrationProjection:
         epoch=row[5],
         capabilities=_loads(row[6]),
         endpoints=_loads(row[7]),
-        registered_at=from_db_text(row[8]),
+        registered_at=from_db_micros(row[8]),
         last_heartbeat_at=_opt_time(row[9]),
         liveness_deadline=_opt_time(row[10]),
         last_introspection_at=_opt_time(row[11]),
-        updated_at=from_db_text(row[12]),
+        updated_at=from_db_micros(row[12]),
     )
 
 
@@ -128,7 +156,7 @@ def event_params(event: ModelLifecycleEvent) -> tuple[Any, ...]:
         str(event.node_id),
         str(event.causation_id),
         str(event.correlation_id),
-        to_db_text(event.emitted_at),
+        to_db_micros(event.emitted_at),
         _dumps(event.data),
     )
 
@@ -142,7 +170,7 @@ def event_from_row(row: tuple[Any, ...]) -> ModelLifecycleEvent:
         node_id=UUID(row[4]),
         causation_id=UUID(row[5]),
         correlation_id=UUID(row[6]),
-        emitted_at=from_db_text(row[7]),
+        emitted_at=from_db_micros(row[7]),
         data=_loads(row[8]),
         sequence=row[0],
     )
@@ -158,7 +186,7 @@ def dead_letter_params(letter: ModelDeadLetter) -> tuple[Any, ...]:
         letter.source,
         letter.line_number,
         letter.raw,
-        to_db_text(letter.recorded_at),
+        to_db_micros(letter.recorded_at),
     )
 
 
@@ -172,5 +200,5 @@ def dead_letter_from_row(row: tuple[Any, ...]) -> ModelDeadLetter:
         source=row[4],
         line_number=row[5],
         raw=row[6],
-        recorded_at=from_db_text(row[7]),
+        recorded_at=from_db_micros(row[7]),
     )

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import parse_qsl
+from uuid import UUID
 
 from omnibase_core.enums import EnumCoreErrorCode
 from omnibase_core.models.errors import ModelOnexError
@@ -32,6 +33,7 @@ _MEMORY = ":memory:"
 _URL_FORMS = "sqlite:///relative/path.db, sqlite:////absolute/path.db or sqlite:///:memory:"
 _SYNCHRONOUS = ("normal", "full")
 _EVENT_PAGE = 1000
+_NODE_CACHE_LIMIT = 200_000
 
 
 class StoreRegistrationSqlite:
@@ -46,9 +48,12 @@ class StoreRegistrationSqlite:
     ``full`` closes that window too at the price of an fsync per commit.
 
     Threads: one write connection, used by one transaction at a time (a lock serialises
-    transactions). Read methods use a second connection that sees committed data only, so they
-    do not wait for a running transaction (for ``:memory:`` there is one connection and reads
-    wait). The schema is migrated on open (see :meth:`migrate`).
+    transactions). Committed node rows read or written by transactions are cached as models
+    (up to 200,000), and the cache is emptied at the start of a transaction whenever another
+    connection (another process or store) has committed since this one last did. Read methods
+    use a second connection that sees committed data only, so they do not wait for a running
+    transaction (for ``:memory:`` there is one connection and reads wait). The schema is
+    migrated on open (see :meth:`migrate`).
     """
 
     def __init__(self, url: str, *, busy_timeout_seconds: float = 30.0) -> None:
@@ -67,6 +72,8 @@ class StoreRegistrationSqlite:
         self._write: sqlite3.Connection | None = None
         self._read: sqlite3.Connection | None = None
         self._read_lock = self._write_lock
+        self._node_cache: dict[UUID, rows.CachedNode] = {}
+        self._data_version = -1
         if self._path != _MEMORY:
             self._check_folder()
         try:
@@ -258,13 +265,20 @@ class StoreRegistrationSqlite:
         with self._write_lock:
             try:
                 connection.execute("BEGIN IMMEDIATE")
+                data_version = connection.execute("PRAGMA data_version").fetchone()[0]
             except sqlite3.Error as exc:
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
                 self._raise_runtime_error("transaction", exc)
-            txn = StoreRegistrationSqliteTransaction(connection)
+            if data_version != self._data_version or len(self._node_cache) > _NODE_CACHE_LIMIT:
+                self._node_cache.clear()  # another connection committed: cached rows may be old
+                self._data_version = data_version
+            txn = StoreRegistrationSqliteTransaction(connection, self._node_cache)
             self._local.transaction = txn
             try:
                 yield txn
                 connection.execute("COMMIT")
+                txn.publish_to_cache()
             except BaseException as exc:
                 if connection.in_transaction:
                     connection.execute("ROLLBACK")

@@ -18,7 +18,7 @@ from omnibase_infra.models import (
     ModelRegistrationProjection,
 )
 from omnibase_infra.stores import sqlite_rows as rows
-from omnibase_infra.stores.timestamps import from_db_text, require_aware, to_db_text
+from omnibase_infra.stores.timestamps import from_db_micros, require_aware, to_db_micros
 
 _GET_OUTCOME = "SELECT outcome FROM inbox WHERE envelope_id = ?"
 _RECORD_OUTCOME = (
@@ -48,18 +48,28 @@ class _FinishedCursor:
 class StoreRegistrationSqliteTransaction:
     """A ``BEGIN IMMEDIATE`` transaction on the store's connection (it holds the write lock).
 
-    Every method runs its statement at once on one reused cursor (statements are prepared once
-    and cached by the connection), so reads see the transaction's own writes. SQLite locks the
+    Every write runs its statement at once on one reused cursor (statements are prepared once
+    and cached by the connection), so SQL reads see the transaction's own writes. Node rows are
+    also kept as models: those written here (staged, handed to the store's cache on commit,
+    dropped on rollback) and the store's cache of committed rows, which the store empties when
+    another connection has committed since (``PRAGMA data_version``). SQLite locks the
     whole database for a writer, so every row read here is locked until commit and
     :meth:`claim_expired` never meets a row locked by someone else.
     """
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, cache: dict[UUID, rows.CachedNode]) -> None:
         self._cursor: sqlite3.Cursor | _FinishedCursor = connection.cursor()
+        self._cache = cache
+        self._staged: dict[UUID, rows.CachedNode] = {}
+
+    def publish_to_cache(self) -> None:
+        """After a commit: the rows this transaction wrote become the cache's committed rows."""
+        self._cache.update(self._staged)
 
     def finish(self) -> None:
         """Make any later use of this transaction raise ``INVALID_STATE``."""
         self._cursor = _FinishedCursor()
+        self._staged = {}
 
     # --- inbox ---------------------------------------------------------------------------------
     def get_outcome(self, envelope_id: UUID) -> EnumMessageOutcome | None:
@@ -82,20 +92,31 @@ class StoreRegistrationSqliteTransaction:
                 str(envelope_id),
                 EnumMessageOutcome(outcome).value,
                 reason,
-                to_db_text(processed_at),
+                to_db_micros(processed_at),
             ),
         )
         return cursor.rowcount == 1
 
     # --- nodes ---------------------------------------------------------------------------------
     def get_node(self, node_id: UUID) -> ModelRegistrationProjection | None:
-        """The node's row or ``None``."""
-        row = self._cursor.execute(rows.SELECT_NODE, (str(node_id),)).fetchone()
-        return None if row is None else rows.node_from_row(row)
+        """The node's row or ``None``: this transaction's write, else the committed row (from
+        the store's cache when it holds it, else read and cached)."""
+        entry = self._staged.get(node_id) or self._cache.get(node_id)
+        if entry is None:
+            row = self._cursor.execute(rows.SELECT_NODE, (str(node_id),)).fetchone()
+            if row is None:
+                return None
+            entry = rows.cached_node_from_row(row)
+            self._cache[node_id] = entry
+        return entry.projection
 
     def upsert_node(self, projection: ModelRegistrationProjection) -> None:
         """Insert or replace the node's row."""
-        self._cursor.execute(rows.UPSERT_NODE, rows.node_params(projection))
+        node_id = projection.node_id
+        previous = self._staged.get(node_id) or self._cache.get(node_id)
+        params, entry = rows.node_params(projection, previous)
+        self._cursor.execute(rows.UPSERT_NODE, params)
+        self._staged[node_id] = entry
 
     def claim_expired(
         self, now: datetime, limit: int, partition: ModelPartition
@@ -105,11 +126,11 @@ class StoreRegistrationSqliteTransaction:
         if limit <= 0:
             return []
         if partition.count == 1:
-            cursor = self._cursor.execute(rows.CLAIM_EXPIRED, (to_db_text(now), limit))
+            cursor = self._cursor.execute(rows.CLAIM_EXPIRED, (to_db_micros(now), limit))
         else:
             cursor = self._cursor.execute(
                 rows.CLAIM_EXPIRED_PARTITION,
-                (to_db_text(now), partition.count, partition.index, limit),
+                (to_db_micros(now), partition.count, partition.index, limit),
             )
         return [rows.node_from_row(row) for row in cursor.fetchall()]
 
@@ -117,24 +138,24 @@ class StoreRegistrationSqliteTransaction:
     def get_introspection_requested_at(self, node_id: UUID) -> datetime | None:
         """When introspection was last requested from ``node_id``."""
         row = self._cursor.execute(_GET_REQUESTED, (str(node_id),)).fetchone()
-        return None if row is None else from_db_text(row[0])
+        return None if row is None else from_db_micros(row[0])
 
     def set_introspection_requested_at(self, node_id: UUID, requested_at: datetime) -> None:
         """Remember when introspection was requested from ``node_id``."""
         require_aware(
             requested_at, "StoreRegistrationSqlite.set_introspection_requested_at(requested_at)"
         )
-        self._cursor.execute(_SET_REQUESTED, (str(node_id), to_db_text(requested_at)))
+        self._cursor.execute(_SET_REQUESTED, (str(node_id), to_db_micros(requested_at)))
 
     def get_tick_clock(self, partition_key: str) -> datetime | None:
         """The ``now`` of the partition's newest applied tick."""
         row = self._cursor.execute(_GET_TICK, (partition_key,)).fetchone()
-        return None if row is None else from_db_text(row[0])
+        return None if row is None else from_db_micros(row[0])
 
     def set_tick_clock(self, partition_key: str, now: datetime) -> None:
         """Record ``now`` as the partition's newest applied tick."""
         require_aware(now, "StoreRegistrationSqlite.set_tick_clock(now)")
-        self._cursor.execute(_SET_TICK, (partition_key, to_db_text(now)))
+        self._cursor.execute(_SET_TICK, (partition_key, to_db_micros(now)))
 
     # --- outputs -------------------------------------------------------------------------------
     def append_events(self, events: Sequence[ModelLifecycleEvent]) -> None:

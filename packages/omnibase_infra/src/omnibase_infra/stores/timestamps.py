@@ -1,11 +1,14 @@
-"""Timestamp checks and the text form the SQL stores keep timestamps in."""
+"""Timestamp checks, and the integer form the SQLite store keeps timestamps in."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from omnibase_core.enums import EnumCoreErrorCode
 from omnibase_core.models.errors import ModelOnexError
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 def require_aware(value: datetime, where: str) -> datetime:
@@ -21,14 +24,12 @@ def require_aware(value: datetime, where: str) -> datetime:
     return value
 
 
-def to_db_text(value: datetime) -> str:
-    """``value`` as fixed-width ISO-8601 UTC text with microseconds, so text order is time order.
-
-    ``value`` must be tz-aware (the callers check with :func:`require_aware`).
-    """
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
+def to_db_micros(value: datetime) -> int:
+    """``value`` as integer microseconds since 1970-01-01 UTC: exact, compact, and integer order
+    is time order. ``value`` must be tz-aware (the callers check with :func:`require_aware`)."""
+    return (value - _EPOCH) // _MICROSECOND
 
 
-def from_db_text(text: str) -> datetime:
-    """The tz-aware UTC datetime stored by :func:`to_db_text` (exact to the microsecond)."""
-    return datetime.fromisoformat(text)
+def from_db_micros(micros: int) -> datetime:
+    """The tz-aware UTC datetime stored by :func:`to_db_micros` (exact to the microsecond)."""
+    return _EPOCH + timedelta(microseconds=micros)

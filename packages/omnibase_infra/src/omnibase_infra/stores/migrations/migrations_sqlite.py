@@ -1,8 +1,8 @@
 """SQLite schema steps of the registration store.
 
-Timestamps are ISO-8601 UTC text with microseconds (``2026-03-01T12:00:00.000000+00:00``): one
-fixed width, so text order is time order. UUIDs are canonical lower-case strings. Mappings are
-JSON text. ``partition_hash`` is CRC-32 of the node id, so a partition's claim filters in SQL.
+Timestamps are integer microseconds since 1970-01-01 UTC: exact, compact, cheap to convert, and
+integer order is time order. UUIDs are canonical lower-case strings. Mappings are JSON text.
+``partition_hash`` is CRC-32 of the node id, so a partition's claim filters in SQL.
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             epoch INTEGER NOT NULL,
             capabilities TEXT NOT NULL,
             endpoints TEXT NOT NULL,
-            registered_at TEXT NOT NULL,
-            last_heartbeat_at TEXT,
-            liveness_deadline TEXT,
-            last_introspection_at TEXT,
-            updated_at TEXT NOT NULL
+            registered_at INTEGER NOT NULL,
+            last_heartbeat_at INTEGER,
+            liveness_deadline INTEGER,
+            last_introspection_at INTEGER,
+            updated_at INTEGER NOT NULL
         ) WITHOUT ROWID;
         CREATE INDEX nodes_by_expiry ON nodes (state, liveness_deadline);
         CREATE INDEX nodes_by_name ON nodes (node_name, node_id);
@@ -33,7 +33,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             envelope_id TEXT PRIMARY KEY,
             outcome TEXT NOT NULL,
             reason TEXT,
-            processed_at TEXT NOT NULL
+            processed_at INTEGER NOT NULL
         ) WITHOUT ROWID;
         CREATE TABLE outbox (
             sequence INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -43,16 +43,16 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             node_id TEXT NOT NULL,
             causation_id TEXT NOT NULL,
             correlation_id TEXT NOT NULL,
-            emitted_at TEXT NOT NULL,
+            emitted_at INTEGER NOT NULL,
             data TEXT NOT NULL
         );
         CREATE TABLE introspection_requests (
             node_id TEXT PRIMARY KEY,
-            requested_at TEXT NOT NULL
+            requested_at INTEGER NOT NULL
         ) WITHOUT ROWID;
         CREATE TABLE tick_clocks (
             partition_key TEXT PRIMARY KEY,
-            tick_now TEXT NOT NULL
+            tick_now INTEGER NOT NULL
         ) WITHOUT ROWID;
         CREATE TABLE dead_letters (
             seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -63,7 +63,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             source TEXT,
             line_number INTEGER,
             raw TEXT NOT NULL,
-            recorded_at TEXT NOT NULL
+            recorded_at INTEGER NOT NULL
         );
         """,
     ),
