@@ -167,6 +167,8 @@ def test_rollback_keeps_earlier_commits(store: ProtocolRegistrationStore) -> Non
         store, lambda txn: txn.upsert_node(first.model_copy(update={"epoch": 9}))
     )
     assert store.list_nodes() == [first]
+    with store.transaction() as txn:
+        assert txn.get_node(first.node_id) == first
 
 
 def test_reads_see_own_writes_inside_transaction(store: ProtocolRegistrationStore) -> None:

@@ -221,3 +221,34 @@ def test_database_locked_beyond_busy_timeout_fails_clearly(tmp_path: Path) -> No
     with store.transaction() as txn:
         assert txn.record_outcome(uuid.uuid4(), EnumMessageOutcome.APPLIED, None, T0)
     store.close()
+
+
+def test_rows_changed_by_another_connection_are_seen(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    first, second = open_store(url), open_store(url)
+    row = ModelRegistrationProjection(
+        node_id=uuid.uuid4(),
+        node_name="shared",
+        state=EnumRegistrationState.ACTIVE,
+        node_type=EnumNodeKind.EFFECT,
+        node_version="1.0.0",
+        epoch=1,
+        registered_at=T0,
+        updated_at=T0,
+    )
+    try:
+        with first.transaction() as txn:
+            txn.upsert_node(row)
+        with first.transaction() as txn:
+            assert txn.get_node(row.node_id) == row
+        with second.transaction() as txn:
+            current = txn.get_node(row.node_id)
+            assert current == row
+            txn.upsert_node(row.model_copy(update={"epoch": 2}))
+        with first.transaction() as txn:
+            seen = txn.get_node(row.node_id)
+            assert seen is not None
+            assert seen.epoch == 2
+    finally:
+        first.close()
+        second.close()
