@@ -45,7 +45,9 @@ class ServiceWireStreamWriter:
 
     def lines(self, envelopes: Sequence[ModelEventEnvelope[Any]]) -> list[str]:
         """The wire lines (without newlines), malformed ones spread evenly at random."""
-        rng = random.Random(self._seed)
+        # A seed of its own: the simulator's ids come from random.Random(seed) too, and a
+        # malformed line must never share an envelope id with a real envelope.
+        rng = random.Random(f"malformed-wire-lines:{self._seed}")
         good = [encode_envelope(envelope) for envelope in envelopes]
         bad_count = round(len(good) * self._fraction / (1.0 - self._fraction))
         self.expected_dead_letters = Counter()
