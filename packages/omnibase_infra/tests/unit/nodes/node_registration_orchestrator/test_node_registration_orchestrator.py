@@ -1,0 +1,119 @@
+"""NodeRegistrationOrchestrator: fail-fast construction and settings from the contract."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from omnibase_core.enums import EnumCoreErrorCode, EnumMessageCategory
+from omnibase_core.models.container import ModelONEXContainer
+from omnibase_core.models.errors import ModelOnexError
+from omnibase_core.services import ServiceHandlerRegistry
+from omnibase_infra.nodes.node_registration_orchestrator import node as node_module
+from omnibase_infra.nodes.node_registration_orchestrator.models import ModelRegistrationSettings
+from omnibase_infra.nodes.node_registration_orchestrator.node import (
+    NodeRegistrationOrchestrator,
+)
+from omnibase_infra.nodes.node_registration_orchestrator.registry import (
+    RegistryInfraNodeRegistrationOrchestrator,
+)
+from omnibase_infra.stores.store_registration_memory import StoreRegistrationMemory
+
+CONTRACT = NodeRegistrationOrchestrator.DEFAULT_CONTRACT_PATH
+
+
+def container_with_registry() -> ModelONEXContainer:
+    container = ModelONEXContainer()
+    registry = RegistryInfraNodeRegistrationOrchestrator.create_registry(StoreRegistrationMemory())
+    container.register_service(ServiceHandlerRegistry, registry)
+    return container
+
+
+def test_routes_each_payload_type_to_its_handler_only() -> None:
+    node = NodeRegistrationOrchestrator(container_with_registry())
+    assert node.get_routing_table() == {
+        "ModelNodeIntrospectionEvent": ["handler-node-introspected"],
+        "ModelNodeHeartbeatEvent": ["handler-node-heartbeat"],
+        "ModelRuntimeTick": ["handler-runtime-tick"],
+    }
+    event = EnumMessageCategory.EVENT
+    assert [h.handler_id for h in node.route_to_handlers("ModelRuntimeTick", event)] == []
+    intent = EnumMessageCategory.INTENT
+    assert [h.handler_id for h in node.route_to_handlers("ModelRuntimeTick", intent)] == [
+        "handler-runtime-tick"
+    ]
+    assert node.validate_handler_routing() == []
+    assert node.contract_path == CONTRACT
+
+
+def test_registry_is_frozen_with_three_handlers() -> None:
+    registry = RegistryInfraNodeRegistrationOrchestrator.create_registry(StoreRegistrationMemory())
+    assert registry.is_frozen
+    assert registry.handler_count == 3
+
+
+def test_unknown_handler_key_stops_construction_naming_path_and_key(tmp_path: Path) -> None:
+    bad = tmp_path / "contract.yaml"
+    bad.write_text(CONTRACT.read_text().replace("handler-node-heartbeat", "handler-node-heartbaet"))
+    with pytest.raises(ModelOnexError) as caught:
+        NodeRegistrationOrchestrator(container_with_registry(), contract_path=bad)
+    text = str(caught.value)
+    assert str(bad) in text
+    assert "handler-node-heartbaet" in text
+    assert "ModelNodeHeartbeatEvent" in text
+    assert caught.value.context["contract_path"] == str(bad)
+
+
+def test_missing_registry_is_service_not_found() -> None:
+    with pytest.raises(ModelOnexError) as caught:
+        NodeRegistrationOrchestrator(ModelONEXContainer())
+    assert caught.value.error_code is EnumCoreErrorCode.SERVICE_NOT_FOUND
+
+
+def test_settings_default_to_the_contract_lifecycle() -> None:
+    assert NodeRegistrationOrchestrator.load_settings() == ModelRegistrationSettings()
+
+
+def test_settings_overrides_win(tmp_path: Path) -> None:
+    custom = tmp_path / "contract.yaml"
+    custom.write_text(
+        CONTRACT.read_text().replace(
+            "liveness_interval_seconds: 60", "liveness_interval_seconds: 5"
+        )
+    )
+    settings = NodeRegistrationOrchestrator.load_settings(custom, expiry_batch_size=7)
+    assert settings.liveness_interval == timedelta(seconds=5)
+    assert settings.expiry_batch_size == 7
+
+
+@pytest.mark.parametrize(
+    ("replacement", "field"),
+    [
+        ("liveness_intreval_seconds: 60", "lifecycle.liveness_intreval_seconds"),
+        ("liveness_interval_seconds: soon", "lifecycle.liveness_interval_seconds"),
+        ("liveness_interval_seconds: -1", "lifecycle.liveness_interval"),
+    ],
+)
+def test_bad_lifecycle_settings_name_the_contract_and_key(
+    tmp_path: Path, replacement: str, field: str
+) -> None:
+    bad = tmp_path / "contract.yaml"
+    bad.write_text(CONTRACT.read_text().replace("liveness_interval_seconds: 60", replacement))
+    with pytest.raises(ModelOnexError) as caught:
+        NodeRegistrationOrchestrator.load_settings(bad)
+    assert caught.value.error_code is EnumCoreErrorCode.CONTRACT_VALIDATION_ERROR
+    assert str(bad) in caught.value.message
+    assert field in caught.value.message
+
+
+def test_module_docstring_names_only_files_that_exist() -> None:
+    doc = node_module.__doc__ or ""
+    named = re.findall(r"``([\w/]+\.(?:py|yaml))``", doc)
+    assert named
+    here = CONTRACT.parent
+    package_root = here.parents[1]
+    for name in named:
+        assert (here / name).exists() or (package_root / name.split("/", 1)[1]).exists(), name
