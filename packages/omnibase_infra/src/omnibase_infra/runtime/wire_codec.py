@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 from uuid import UUID
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from omnibase_core.enums import EnumMessageCategory
 from omnibase_core.models.events import ModelEventEnvelope
@@ -50,6 +51,11 @@ TOPIC_CATEGORIES: Final[Mapping[str, EnumMessageCategory]] = {
     "intent": EnumMessageCategory.INTENT,
 }
 _DEAD_LETTER_NAMESPACE: Final = uuid.uuid5(uuid.NAMESPACE_URL, "onex:registration:dead-letter")
+#: Envelope classes parametrised by payload model: envelope and payload validate in one call.
+_ENVELOPE_CLASSES: Final[Mapping[str, type[ModelEventEnvelope[Any]]]] = {
+    name: ModelEventEnvelope[model]  # type: ignore[valid-type]
+    for name, model in PAYLOAD_MODELS.items()
+}
 _ENVELOPE_FIELDS: Final = frozenset(ModelEventEnvelope.model_fields)
 _MAX_DETAIL_ERRORS: Final = 5
 
@@ -87,13 +93,13 @@ def make_dead_letter(
     )
 
 
-def summarize_validation_error(error: ValidationError) -> str:
-    """A pydantic error on one line: ``field.path: message; ...`` (at most five problems)."""
+def summarize_errors(errors: Sequence[ErrorDetails]) -> str:
+    """Pydantic errors on one line: ``field.path: message; ...`` (at most five problems)."""
     parts = []
-    for item in error.errors(include_url=False)[:_MAX_DETAIL_ERRORS]:
+    for item in errors[:_MAX_DETAIL_ERRORS]:
         where = ".".join(str(part) for part in item["loc"]) or "(root)"
         parts.append(f"{where}: {item['msg']}")
-    more = error.error_count() - _MAX_DETAIL_ERRORS
+    more = len(errors) - _MAX_DETAIL_ERRORS
     if more > 0:
         parts.append(f"and {more} more")
     return "; ".join(parts)
@@ -211,25 +217,28 @@ def decode_object(
             f"payload is missing or not a JSON object (got {type(fields.get('payload')).__name__})",
             envelope_id,
         )
-    payload_model = PAYLOAD_MODELS.get(payload_type.strip())
-    if payload_model is not None:
-        try:
-            fields["payload"] = payload_model.model_validate(fields["payload"])
-        except ValidationError as exc:
+    fields["envelope_id"] = envelope_id
+    envelope_class = _ENVELOPE_CLASSES.get(payload_type.strip(), ModelEventEnvelope)
+    try:
+        # One validation for envelope and payload: this is the hot path of every run.
+        envelope: ModelEventEnvelope[Any] = envelope_class.model_validate(fields)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        payload_errors = [error for error in errors if error["loc"][:1] == ("payload",)]
+        if len(payload_errors) == len(errors):
+            for error in payload_errors:
+                error["loc"] = error["loc"][1:]
             return dead(
                 EnumDeadLetterReason.INVALID_PAYLOAD,
-                f"{payload_model.__name__}: {summarize_validation_error(exc)}",
+                f"{payload_type.strip()}: {summarize_errors(payload_errors)}",
                 envelope_id,
             )
-    try:
-        envelope: ModelEventEnvelope[Any] = ModelEventEnvelope.model_validate(fields)
-        return envelope
-    except ValidationError as exc:
         return dead(
             EnumDeadLetterReason.INVALID_ENVELOPE,
-            f"envelope: {summarize_validation_error(exc)}",
+            f"envelope: {summarize_errors(errors)}",
             envelope_id,
         )
+    return envelope
 
 
 def encode_envelope(envelope: ModelEventEnvelope[Any]) -> str:
