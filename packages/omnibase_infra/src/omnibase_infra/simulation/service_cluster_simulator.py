@@ -128,7 +128,8 @@ class ServiceClusterSimulator:
                 counter += 1
 
         for index, node in enumerate(nodes):
-            start = rng.uniform(0, 60) if rng.random() < 0.8 else rng.uniform(60, 600)
+            late = min(600.0, self._duration / 2)  # late starters, still well before the end
+            start = rng.uniform(0, 60) if rng.random() < 0.8 else rng.uniform(60, late)
             schedule(start, _START, index, node.epoch)
         ticks = int(self._duration // self._tick)
         for sequence in range(ticks + 1):
