@@ -63,3 +63,29 @@ def test_summary_lists_every_outcome_with_reasons() -> None:
     assert "dead-lettered      2   (clock_skew 1, unparseable 1)" in text
     assert "duplicates         1" in text
     assert "emitted 4 events -> standard output" in text
+
+
+def test_progress_is_drawn_on_a_terminal_for_long_inputs(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from omnibase_infra.cli import cli_run
+    from omnibase_infra.simulation import ServiceClusterSimulator, ServiceWireStreamWriter
+    from omnibase_infra.stores.store_factory import open_store
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    history = ServiceClusterSimulator(seed=1, nodes=10, minutes=5).simulate()
+    path = tmp_path / "in.jsonl"
+    ServiceWireStreamWriter().write(history.envelopes, path)
+    monkeypatch.setattr(cli_run, "PROGRESS_MIN_LINES", 10)
+    monkeypatch.setattr(cli_run, "_PROGRESS_EVERY_SECONDS", 0.0)
+    err, out = Terminal(), io.StringIO()
+    store = open_store("memory://")
+
+    cli_run.run_file(path, store, partition=ModelPartition(), batch_size=50, out=out, err=err)
+
+    assert f"/{len(history.envelopes):,} lines" in err.getvalue()
+    assert err.getvalue().count("\r") >= 2
+    assert "nodes by state" in err.getvalue()
