@@ -368,6 +368,7 @@ class ServiceRegistrationRuntime:
         events: list[ModelLifecycleEvent] = []
         processed_at = datetime.now(UTC)
         with self._store.transaction() as txn:
+            _prefetch(txn, batch)
             for item in batch:
                 await self._apply_one(txn, item, local, events, processed_at)
         local.events_emitted = len(events)
@@ -523,6 +524,25 @@ class ServiceRegistrationRuntime:
                 f"ServiceRegistrationRuntime.{method}: the runtime is closed; build a new one",
                 EnumCoreErrorCode.INVALID_STATE,
             )
+
+
+def _prefetch(txn: ProtocolRegistrationTransaction, batch: list[_Item]) -> None:
+    """Let a store that can read ahead (PostgreSQL) fetch the batch's inbox records and node
+    rows in one go instead of one round trip per message."""
+    prefetch = getattr(txn, "prefetch", None)
+    if prefetch is None:
+        return
+    envelope_ids: list[UUID] = []
+    node_ids: list[UUID] = []
+    for item in batch:
+        value = item.value
+        envelope_id = value.envelope_id
+        if envelope_id is not None:
+            envelope_ids.append(envelope_id)
+        node_id = getattr(getattr(value, "payload", None), "node_id", None)
+        if isinstance(node_id, UUID):
+            node_ids.append(node_id)
+    prefetch(envelope_ids, node_ids)
 
 
 def _run_batch(

@@ -234,6 +234,35 @@ class _PostgresTransaction:
     def _lock_key(self, method: str, namespace: int, key: str) -> None:
         self._execute(method, _LOCK_KEY, (namespace, key))
 
+    # --- batch read-ahead ----------------------------------------------------------------------
+    def prefetch(self, envelope_ids: Sequence[UUID], node_ids: Sequence[UUID]) -> None:
+        """Read the inbox records of ``envelope_ids`` and lock the rows of ``node_ids`` in two
+        statements, so the batch's later ``get_outcome``/``get_node`` calls cost no round trip.
+
+        Optional for callers (not part of the protocol). Rows are locked in id order, which
+        also keeps two processes working on the same nodes from deadlocking.
+        """
+        envelopes = list({e for e in envelope_ids if e not in self._known_outcomes})
+        if envelopes:
+            rows = self._execute(
+                "prefetch",
+                "SELECT envelope_id, outcome FROM inbox WHERE envelope_id = ANY(%s)",
+                (envelopes,),
+            ).fetchall()
+            found = {row[0]: EnumMessageOutcome(row[1]) for row in rows}
+            for envelope_id in envelopes:
+                self._known_outcomes[envelope_id] = found.get(envelope_id)
+        nodes = sorted({n for n in node_ids if n not in self._known_nodes})
+        if nodes:
+            rows = self._execute(
+                "prefetch",
+                f"SELECT {_NODE_COLUMNS} FROM nodes WHERE node_id = ANY(%s) "
+                "ORDER BY node_id FOR UPDATE",
+                (nodes,),
+            ).fetchall()
+            for row in rows:  # ids without a row stay unknown: get_node locks their key
+                self._known_nodes[row[0]] = _node_from_row(row)
+
     # --- inbox ---------------------------------------------------------------------------------
     def get_outcome(self, envelope_id: UUID) -> EnumMessageOutcome | None:
         """The recorded outcome of ``envelope_id`` (own or committed), or ``None``."""
