@@ -54,7 +54,7 @@ def test_absolute_path_and_synchronous_option(tmp_path: Path) -> None:
     store = open_store(f"sqlite:///{path}?synchronous=full")
     assert store.url == f"sqlite:///{path}?synchronous=full"
     store.close()
-    with sqlite3.connect(path) as connection:
+    with closing(sqlite3.connect(path)) as connection, connection:
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -90,7 +90,7 @@ def test_file_that_is_not_a_database(tmp_path: Path) -> None:
 
 def test_database_of_another_application(tmp_path: Path) -> None:
     path = tmp_path / "other.db"
-    with sqlite3.connect(path) as connection:
+    with closing(sqlite3.connect(path)) as connection, connection:
         connection.execute("CREATE TABLE customers (id INTEGER)")
     error = _open_error(f"sqlite:///{path}")
     assert error.error_code is EnumCoreErrorCode.CONFIGURATION_ERROR
@@ -116,7 +116,7 @@ def test_location_that_cannot_be_written(tmp_path: Path) -> None:
 def test_newer_schema_version_is_refused(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'r.db'}"
     open_store(url).close()
-    with sqlite3.connect(tmp_path / "r.db") as connection:
+    with closing(sqlite3.connect(tmp_path / "r.db")) as connection, connection:
         connection.execute(
             "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
             (LATEST + 1, T0.isoformat()),
@@ -133,7 +133,7 @@ def test_schema_version_records_every_step_once(tmp_path: Path) -> None:
     assert store.migrate() == LATEST
     store.close()
     open_store(url).close()
-    with sqlite3.connect(tmp_path / "r.db") as connection:
+    with closing(sqlite3.connect(tmp_path / "r.db")) as connection, connection:
         versions = [row[0] for row in connection.execute("SELECT version FROM schema_version")]
     assert versions == [version for version, _sql in MIGRATIONS]
 
@@ -163,7 +163,7 @@ def test_many_stores_opening_a_new_file_at_once_migrate_it_once(tmp_path: Path) 
         assert store.count_outcomes()[EnumMessageOutcome.APPLIED] == index + 1
     for store in stores:
         store.close()
-    with sqlite3.connect(tmp_path / "shared.db") as connection:
+    with closing(sqlite3.connect(tmp_path / "shared.db")) as connection, connection:
         assert connection.execute("SELECT count(*) FROM schema_version").fetchone()[0] == LATEST
 
 
@@ -186,7 +186,7 @@ def test_partition_hash_column_matches_the_partition_function(tmp_path: Path) ->
         for row in rows:
             txn.upsert_node(row)
     store.close()
-    with sqlite3.connect(tmp_path / "r.db") as connection:
+    with closing(sqlite3.connect(tmp_path / "r.db")) as connection, connection:
         stored = dict(connection.execute("SELECT node_id, partition_hash FROM nodes"))
     assert stored == {str(r.node_id): partition_hash(r.node_id) for r in rows}
 
