@@ -31,24 +31,29 @@ async def run_handlers_in_order(
 
     outputs: list[ModelHandlerOutput] = []
     for handler in handlers:
-        handler_id = handler.handler_id
-        context = {"handler_id": handler_id, "envelope_id": str(envelope.envelope_id)}
         try:
             output = await handler.handle(envelope)
         except Exception as exc:
+            handler_id = handler.handler_id
             raise ModelOnexError(
                 f"{owner}: handler {handler_id!r} failed on envelope {envelope.envelope_id} "
                 f"({envelope.payload_type or 'no payload_type'}): "
                 f"{type(exc).__name__}: {exc}",
                 EnumCoreErrorCode.HANDLER_EXECUTION_ERROR,
-                {**context, "error_type": type(exc).__name__},
+                _context(handler_id, envelope, error_type=type(exc).__name__),
             ) from exc
         if not isinstance(output, ModelHandlerOutput):
+            handler_id = handler.handler_id
             raise ModelOnexError(
                 f"{owner}: handler {handler_id!r} returned {type(output).__name__} for envelope "
                 f"{envelope.envelope_id}; handle() must return a ModelHandlerOutput",
                 EnumCoreErrorCode.HANDLER_EXECUTION_ERROR,
-                context,
+                _context(handler_id, envelope),
             )
         outputs.append(output)
     return outputs
+
+
+def _context(handler_id: str, envelope: ModelEventEnvelope[Any], **extra: str) -> dict[str, str]:
+    # Built only on failure: the success path allocates nothing but the outputs list.
+    return {"handler_id": handler_id, "envelope_id": str(envelope.envelope_id), **extra}
