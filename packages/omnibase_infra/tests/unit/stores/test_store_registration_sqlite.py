@@ -6,6 +6,7 @@ import os
 import sqlite3
 import threading
 import uuid
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
