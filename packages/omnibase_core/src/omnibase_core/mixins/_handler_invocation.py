@@ -43,12 +43,11 @@ async def run_handlers_in_order(
                 _context(handler_id, envelope, error_type=type(exc).__name__),
             ) from exc
         if not isinstance(output, ModelHandlerOutput):
-            handler_id = handler.handler_id
             raise ModelOnexError(
-                f"{owner}: handler {handler_id!r} returned {type(output).__name__} for envelope "
-                f"{envelope.envelope_id}; handle() must return a ModelHandlerOutput",
+                f"{owner}: handler {handler.handler_id!r} returned {type(output).__name__} for "
+                f"envelope {envelope.envelope_id}; handle() must return a ModelHandlerOutput",
                 EnumCoreErrorCode.HANDLER_EXECUTION_ERROR,
-                _context(handler_id, envelope),
+                _context(handler.handler_id, envelope),
             )
         outputs.append(output)
     return outputs
