@@ -2,11 +2,10 @@
 
 The input is the simulated history of a cluster (the demo's simulator), written as JSON lines.
 A producer splits it as a partitioned log would: every node message goes to partition
-``crc32(node_id) % N``; every partition gets its own copy of each tick (a tick is a message to a
-partition, so each copy has its own envelope id, derived from the original's). Every scenario is
-compared with one process applying the whole stream to its own store: the same final registry
-and the same multiset of emitted (event type, node, causing envelope), a partition's tick copy
-counting as the original tick.
+``crc32(node_id) % N`` and every partition receives every tick, with the same envelope id (the
+runtime keys a tick's inbox record by partition). Every scenario is compared with one process
+applying the whole stream to its own store: the same final registry and the same multiset of
+emitted (event type, node, causing envelope).
 """
 
 from __future__ import annotations
@@ -59,15 +58,10 @@ def generate_stream(path: Path, messages: int, *, seed: int = 2026) -> None:
     ServiceWireStreamWriter().write(history.envelopes[:messages], path)
 
 
-def tick_copy_id(envelope_id: str, partition_key: str) -> str:
-    """The envelope id of partition ``partition_key``'s copy of a tick."""
-    return str(uuid.uuid5(uuid.UUID(envelope_id), f"tick-copy:{partition_key}"))
-
-
-def split_stream(path: Path, count: int) -> tuple[list[Path], dict[str, str]]:
-    """Split ``path`` into ``count`` partition files; returns them and copy id -> tick id."""
+def split_stream(path: Path, count: int) -> list[Path]:
+    """Split ``path`` into ``count`` partition files: node messages by ``crc32(node_id) %
+    count``, and every tick, unchanged, to every partition."""
     outputs = [path.with_suffix(f".p{index}of{count}.jsonl") for index in range(count)]
-    originals: dict[str, str] = {}
     files = [out.open("w", encoding="utf-8") for out in outputs]
     try:
         with path.open(encoding="utf-8") as source:
@@ -75,17 +69,14 @@ def split_stream(path: Path, count: int) -> tuple[list[Path], dict[str, str]]:
                 wire = json.loads(line)
                 node_id = wire["payload"].get("node_id")
                 if wire["payload_type"] == TICK_TYPE or node_id is None:
-                    for index, out in enumerate(files):
-                        copy = dict(wire)
-                        copy["envelope_id"] = tick_copy_id(wire["envelope_id"], f"{index}/{count}")
-                        originals[copy["envelope_id"]] = wire["envelope_id"]
-                        out.write(json.dumps(copy) + "\n")
+                    for out in files:
+                        out.write(line)
                 else:
                     files[partition_hash(uuid.UUID(node_id)) % count].write(line)
     finally:
         for out in files:
             out.close()
-    return outputs, originals
+    return outputs
 
 
 # --- processes ----------------------------------------------------------------------------------
@@ -144,7 +135,7 @@ class Outcome:
     inbox: int
 
 
-def read_outcome(url: str, originals: dict[str, str] | None = None) -> Outcome:
+def read_outcome(url: str) -> Outcome:
     """The final registry and the multiset of (event type, node, causing envelope)."""
     store = StoreRegistrationPostgres(url)
     try:
@@ -152,9 +143,7 @@ def read_outcome(url: str, originals: dict[str, str] | None = None) -> Outcome:
         events: Counter[tuple[str, str, str]] = Counter()
         total = 0
         for event in store.iter_events():
-            cause = str(event.causation_id)
-            cause = (originals or {}).get(cause, cause)
-            events[(event.event_type.value, str(event.node_id), cause)] += 1
+            events[(event.event_type.value, str(event.node_id), str(event.causation_id))] += 1
             total += 1
         counts = store.count_outcomes()
     finally:
@@ -174,20 +163,19 @@ def assert_same(actual: Outcome, expected: Outcome) -> None:
 class Stream:
     whole: Path
     halves: list[Path]
-    originals: dict[str, str]
     baseline: Outcome
 
 
 def _stream(tmp: Path, messages: int, server: PostgresTestServer, base_url: str) -> Stream:
     whole = tmp / f"events-{messages}.jsonl"
     generate_stream(whole, messages)
-    halves, originals = split_stream(whole, 2)
+    halves = split_stream(whole, 2)
     url = server.create_schema(base_url)
     finish(start_run(whole, url, None, batch_size=500))
     baseline = read_outcome(url)
     assert baseline.total_events > 0
     assert any(kind == "NodeLivenessExpired" for kind, _n, _c in baseline.events)
-    return Stream(whole, halves, originals, baseline)
+    return Stream(whole, halves, baseline)
 
 
 @pytest.fixture(scope="module")
@@ -209,7 +197,7 @@ def run_partitioned(stream: Stream, url: str) -> Iterator[subprocess.Popen[str]]
 def test_two_partitions_equal_one_process(stream: Stream, postgres_fresh_url: str) -> None:
     for proc in list(run_partitioned(stream, postgres_fresh_url)):
         finish(proc)
-    assert_same(read_outcome(postgres_fresh_url, stream.originals), stream.baseline)
+    assert_same(read_outcome(postgres_fresh_url), stream.baseline)
 
 
 @pytest.mark.slow
@@ -219,7 +207,7 @@ def test_two_partitions_equal_one_process_on_100k_messages(
     large = _stream(tmp_path, LARGE_MESSAGES, postgres_server, postgres_url)
     for proc in list(run_partitioned(large, postgres_fresh_url)):
         finish(proc)
-    assert_same(read_outcome(postgres_fresh_url, large.originals), large.baseline)
+    assert_same(read_outcome(postgres_fresh_url), large.baseline)
 
 
 def test_two_unpartitioned_processes_on_the_same_stream_apply_each_envelope_once(
@@ -246,7 +234,7 @@ def test_a_partition_killed_mid_run_and_restarted_ends_the_same(
     assert first.returncode == -signal.SIGKILL  # it was killed mid-run, not finished
     finish(second)
     finish(start_run(stream.halves[0], postgres_fresh_url, "0/2"))
-    assert_same(read_outcome(postgres_fresh_url, stream.originals), stream.baseline)
+    assert_same(read_outcome(postgres_fresh_url), stream.baseline)
 
 
 def test_postgres_restarted_mid_run_loses_and_doubles_nothing(
@@ -258,4 +246,4 @@ def test_postgres_restarted_mid_run_loses_and_doubles_nothing(
     postgres_server.restart()
     for proc in procs:
         finish(proc)
-    assert_same(read_outcome(postgres_fresh_url, stream.originals), stream.baseline)
+    assert_same(read_outcome(postgres_fresh_url), stream.baseline)

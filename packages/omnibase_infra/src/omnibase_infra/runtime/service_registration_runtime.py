@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from functools import partial
 from itertools import islice
 from typing import Any, Final
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from omnibase_core.enums import EnumCoreErrorCode
 from omnibase_core.models.container import ModelONEXContainer
@@ -368,7 +368,7 @@ class ServiceRegistrationRuntime:
         events: list[ModelLifecycleEvent] = []
         processed_at = datetime.now(UTC)
         with self._store.transaction() as txn:
-            _prefetch(txn, batch)
+            _prefetch(txn, batch, self._inbox_id)
             for item in batch:
                 await self._apply_one(txn, item, local, events, processed_at)
         local.events_emitted = len(events)
@@ -383,13 +383,14 @@ class ServiceRegistrationRuntime:
         processed_at: datetime,
     ) -> None:
         value = item.value
+        inbox_id = self._inbox_id(value)
         if isinstance(value, ModelDeadLetter):
-            if value.envelope_id is not None:
-                if txn.get_outcome(value.envelope_id) is not None:
+            if inbox_id is not None:
+                if txn.get_outcome(inbox_id) is not None:
                     tally.duplicates += 1
                     return
                 txn.record_outcome(
-                    value.envelope_id,
+                    inbox_id,
                     EnumMessageOutcome.DEAD_LETTERED,
                     value.reason.value,
                     processed_at,
@@ -400,8 +401,8 @@ class ServiceRegistrationRuntime:
             return
 
         envelope = value
-        envelope_id = envelope.envelope_id
-        if txn.get_outcome(envelope_id) is not None:
+        assert inbox_id is not None  # an envelope always has an id
+        if txn.get_outcome(inbox_id) is not None:
             tally.duplicates += 1
             return
         node_id = getattr(envelope.payload, "node_id", None)
@@ -410,6 +411,7 @@ class ServiceRegistrationRuntime:
                 txn,
                 item,
                 envelope,
+                inbox_id,
                 tally,
                 processed_at,
                 EnumDeadLetterReason.MISROUTED_PARTITION,
@@ -422,13 +424,14 @@ class ServiceRegistrationRuntime:
             intents = self._checked_intents(outputs)
         except Exception as exc:
             reason, detail = self._failure(exc)
-            self._dead_letter(txn, item, envelope, tally, processed_at, reason, detail)
+            self._dead_letter(txn, item, envelope, inbox_id, tally, processed_at, reason, detail)
             return
         if not outputs:
             self._dead_letter(
                 txn,
                 item,
                 envelope,
+                inbox_id,
                 tally,
                 processed_at,
                 EnumDeadLetterReason.UNROUTABLE,
@@ -452,11 +455,11 @@ class ServiceRegistrationRuntime:
         reasons = [output.ignored_reason for output in outputs if output.ignored_reason]
         if not emitted and not intents and len(reasons) == len(outputs):
             ignored = "; ".join(reasons)
-            txn.record_outcome(envelope_id, EnumMessageOutcome.IGNORED, ignored, processed_at)
+            txn.record_outcome(inbox_id, EnumMessageOutcome.IGNORED, ignored, processed_at)
             tally.ignored += 1
             tally.ignored_by_reason[ignored.split(":", 1)[0]] += 1
         else:
-            txn.record_outcome(envelope_id, EnumMessageOutcome.APPLIED, None, processed_at)
+            txn.record_outcome(inbox_id, EnumMessageOutcome.APPLIED, None, processed_at)
             tally.applied += 1
 
     def _checked_intents(self, outputs: list[ModelHandlerOutput]) -> list[Any]:
@@ -496,6 +499,7 @@ class ServiceRegistrationRuntime:
         txn: ProtocolRegistrationTransaction,
         item: _Item,
         envelope: ModelEventEnvelope[Any],
+        inbox_id: UUID,
         tally: _Tally,
         processed_at: datetime,
         reason: EnumDeadLetterReason,
@@ -512,11 +516,28 @@ class ServiceRegistrationRuntime:
                 recorded_at=processed_at,
             )
         )
-        txn.record_outcome(
-            envelope.envelope_id, EnumMessageOutcome.DEAD_LETTERED, reason.value, processed_at
-        )
+        txn.record_outcome(inbox_id, EnumMessageOutcome.DEAD_LETTERED, reason.value, processed_at)
         tally.dead_lettered += 1
         tally.dead_lettered_by_reason[reason.value] += 1
+
+    def _inbox_id(self, value: RuntimeInput) -> UUID | None:
+        """The inbox key of an input: its envelope id, scoped to this partition unless it is a
+        message about a node this partition owns.
+
+        Partitions share one inbox. A node message belongs to exactly one partition, so its
+        envelope id is the key and a redelivery to any process is a duplicate. Every partition
+        receives every tick, and a misrouted message reaches a partition that must not consume
+        it for the owner: those are keyed per partition, so each partition applies its own
+        tick once and a misrouted copy never blocks the owner's.
+        """
+        envelope_id = value.envelope_id
+        if envelope_id is None or self._partition.count == 1:
+            return envelope_id
+        payload = None if isinstance(value, ModelDeadLetter) else value.payload
+        node_id = getattr(payload, "node_id", None)
+        if isinstance(node_id, UUID) and self._partition.owns(node_id):
+            return envelope_id
+        return uuid5(envelope_id, f"partition {self._partition.key}")
 
     def _check_open(self, method: str) -> None:
         if self._closed:
@@ -526,7 +547,11 @@ class ServiceRegistrationRuntime:
             )
 
 
-def _prefetch(txn: ProtocolRegistrationTransaction, batch: list[_Item]) -> None:
+def _prefetch(
+    txn: ProtocolRegistrationTransaction,
+    batch: list[_Item],
+    inbox_id: Callable[[RuntimeInput], UUID | None],
+) -> None:
     """Let a store that can read ahead (PostgreSQL) fetch the batch's inbox records and node
     rows in one go instead of one round trip per message."""
     prefetch = getattr(txn, "prefetch", None)
@@ -536,7 +561,7 @@ def _prefetch(txn: ProtocolRegistrationTransaction, batch: list[_Item]) -> None:
     node_ids: list[UUID] = []
     for item in batch:
         value = item.value
-        envelope_id = value.envelope_id
+        envelope_id = inbox_id(value)
         if envelope_id is not None:
             envelope_ids.append(envelope_id)
         node_id = getattr(getattr(value, "payload", None), "node_id", None)

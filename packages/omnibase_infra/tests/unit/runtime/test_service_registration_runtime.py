@@ -349,3 +349,29 @@ def test_empty_input_gives_an_empty_summary(runtime: ServiceRegistrationRuntime)
     assert summary.total == 0
     assert summary.batches == 0
     assert events == []
+
+
+def test_partitions_sharing_one_store_each_apply_every_tick_and_only_their_own_nodes(
+    store: StoreRegistrationMemory,
+) -> None:
+    """Every partition receives every tick (same envelope id): each applies it once for its own
+    nodes. A misrouted copy of a node message never blocks the owner from applying it."""
+    halves = [ModelPartition(index=i, count=2) for i in range(2)]
+    nodes = [uuid4() for _ in range(40)]
+    owned = {p.key: [n for n in nodes if p.owns(n)] for p in halves}
+    assert all(owned.values())
+    intros = {n: intro(n) for n in nodes}
+    late = tick(T0 + timedelta(minutes=10))
+    stray = intros[owned["1/2"][0]]  # node of partition 1, also delivered to partition 0
+    with ServiceRegistrationRuntime(store, partition=halves[0]) as runtime:
+        first, _ = runtime.apply([*(intros[n] for n in owned["0/2"]), stray, late, late])
+    assert first.dead_lettered_by_reason == {"misrouted_partition": 1}
+    assert first.duplicates == 1  # the second delivery of the tick to partition 0
+    with ServiceRegistrationRuntime(store, partition=halves[1]) as runtime:
+        second, _ = runtime.apply([*(intros[n] for n in owned["1/2"]), late])
+    assert second.applied == len(owned["1/2"]) + 1  # the stray's owner applied it, and the tick
+    assert second.duplicates == 0
+    states = {node.node_id: node.state for node in store.list_nodes()}
+    assert states == dict.fromkeys(nodes, EnumRegistrationState.LIVENESS_EXPIRED)
+    expired = [e for e in store.iter_events() if e.event_type.value == "NodeLivenessExpired"]
+    assert sorted(e.node_id for e in expired) == sorted(nodes)  # each exactly once
