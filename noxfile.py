@@ -119,18 +119,20 @@ def bench(session: nox.Session) -> None:
 # --- versions and releases ---------------------------------------------------------------------
 
 
-def _read_versions() -> tuple[str, str, str]:
+def _read_versions(root: Path = ROOT) -> tuple[str, str, str]:
     """(core version, infra version, infra's pin on core) as written in the pyproject files."""
-    core = tomllib.loads((CORE / "pyproject.toml").read_text())["project"]
-    infra = tomllib.loads((INFRA / "pyproject.toml").read_text())["project"]
+    packages = root / "packages"
+    core = tomllib.loads((packages / "omnibase_core" / "pyproject.toml").read_text())["project"]
+    infra = tomllib.loads((packages / "omnibase_infra" / "pyproject.toml").read_text())["project"]
     pins = [d for d in infra["dependencies"] if re.match(r"omnibase-core\b", d)]
     pin = pins[0] if len(pins) == 1 else ""
     exact = re.fullmatch(r"omnibase-core\s*==\s*([^\s,;]+)", pin)
     return core["version"], infra["version"], exact.group(1) if exact else f"<not exact: {pin!r}>"
 
 
-def _version_problems() -> list[str]:
-    core, infra, pin = _read_versions()
+def version_problems(root: Path = ROOT) -> list[str]:
+    """What breaks lockstep in the workspace at ``root`` (empty when versions and pin agree)."""
+    core, infra, pin = _read_versions(root)
     problems = []
     if core != infra:
         problems.append(f"omnibase-core is {core} but omnibase-infra is {infra}")
@@ -142,12 +144,12 @@ def _version_problems() -> list[str]:
 @nox.session(name="check_versions", venv_backend="none")
 def check_versions(session: nox.Session) -> None:
     """Fail when the two packages' versions, or infra's exact pin on core, drift apart."""
-    problems = _version_problems()
+    problems = version_problems()
     if problems:
         session.error(
             "lockstep versions drifted: "
             + "; ".join(problems)
-            + ". Run `uv run nox -s release -- X.Y.Z` to set all three together."
+            + "; run `uv run nox -s release -- X.Y.Z` to set all three together"
         )
     session.run("uv", "lock", "--check", external=True)
     session.log(f"lockstep version {_read_versions()[0]}: core, infra and the pin agree")
@@ -178,7 +180,7 @@ def release(session: nox.Session) -> None:
         session.error("usage: uv run nox -s release -- X.Y.Z (for example 0.2.0)")
     version = session.posargs[0]
     _set_version(version)
-    if problems := _version_problems():
+    if problems := version_problems():
         session.error("; ".join(problems))
     session.run("uv", "lock", external=True)
     dist = ROOT / "dist"
@@ -211,7 +213,12 @@ def release(session: nox.Session) -> None:
         contract = next((INFRA / "src").rglob("contract.yaml"))
         bindir = venv / "bin"
         session.run(str(bindir / "onex"), "contract", "validate", str(contract), external=True)
-        session.run(str(bindir / "onex-registration"), "--help", external=True, silent=True)
+        with session.chdir(scratch):  # outside the workspace: only the wheels' files exist
+            session.run(
+                *(str(bindir / "onex-registration"), "demo", "--nodes", "20", "--minutes", "5"),
+                external=True,
+                silent=True,
+            )
     session.log(f"released {version}: {core_wheel.name}, {infra_wheel.name} in {dist}")
     if os.environ.get("CI") != "true":
         session.log(f"commit the bump: git commit -am 'Release {version}' && git tag v{version}")
