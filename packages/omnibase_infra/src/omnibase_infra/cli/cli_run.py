@@ -96,7 +96,7 @@ def format_summary(
     target = "standard output" if out_name in ("-", "<stdout>") else out_name
     return (
         f"run {source} -> {store_url} (partition {partition.key}, "
-        f"{summary.batches} batches{rate})\n"
+        f"{summary.batches} batch{'' if summary.batches == 1 else 'es'}{rate})\n"
         + row("lines", lines, f"{blank} blank" if blank else "")
         + row("applied", summary.applied)
         + row(
