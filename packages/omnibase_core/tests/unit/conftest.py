@@ -1,4 +1,4 @@
-"""Fixtures for the routing tests: a minimal real handler, registries and subcontracts."""
+"""Fixtures shared by the unit tests: a minimal real handler, registries and subcontracts."""
 
 from __future__ import annotations
 
