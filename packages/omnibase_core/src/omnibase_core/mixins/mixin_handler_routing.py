@@ -239,6 +239,17 @@ class MixinHandlerRouting:
                 self._routing_state = state.resolved(table)
         return table
 
+    def _route_envelope(
+        self, envelope: ModelEventEnvelope[Any], fallback: EnumHandlerRoutingStrategy
+    ) -> list[ProtocolMessageHandler]:
+        """The handlers for ``envelope`` (its routing key and category), in routing order.
+
+        Raises ``ModelOnexError``: ``INVALID_PARAMETER`` when the envelope lacks its routing
+        key; ``INVALID_STATE`` when routing is not initialised or the registry not frozen.
+        """
+        routing_key = self._routing_key_of(envelope, fallback)
+        return self.route_to_handlers(routing_key, envelope.category)
+
     def _routing_key_of(
         self, envelope: ModelEventEnvelope[Any], fallback: EnumHandlerRoutingStrategy
     ) -> str:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
 from omnibase_core.enums.enum_core_error_code import EnumCoreErrorCode
+from omnibase_core.mixins.mixin_handler_routing import MixinHandlerRouting
 from omnibase_core.models.errors.model_onex_error import ModelOnexError
 
 if TYPE_CHECKING:
@@ -21,8 +22,10 @@ class NodeCoreBase:
     """Base of every node: the dependency container, a node id and the loaded contract.
 
     ``contract`` is any loaded node contract (typically ``load_contract(path)``); the node
-    only reads its optional ``handler_routing`` attribute. Cooperative: extra keyword
-    arguments are forwarded to the next base.
+    only reads its optional ``handler_routing`` attribute. A node that also mixes in
+    :class:`MixinHandlerRouting` has its routing initialised at the end of ``__init__`` (see
+    :meth:`_init_routing_from_contract`). Cooperative: extra keyword arguments are forwarded
+    to the next base.
     """
 
     def __init__(
@@ -33,7 +36,11 @@ class NodeCoreBase:
         node_id: UUID | None = None,
         **kwargs: Any,
     ) -> None:
-        """Raises ``ModelOnexError(INVALID_PARAMETER)`` when ``container`` is ``None``."""
+        """Raises ``ModelOnexError(INVALID_PARAMETER)`` when ``container`` is ``None``.
+
+        A routing node also raises what ``_init_handler_routing`` raises when the contract's
+        routing is broken.
+        """
         super().__init__(**kwargs)
         if container is None:
             raise ModelOnexError(
@@ -43,6 +50,7 @@ class NodeCoreBase:
         self._container = container
         self._contract = contract
         self._node_id = node_id if node_id is not None else uuid4()
+        self._init_routing_from_contract()
 
     @property
     def container(self) -> ModelONEXContainer:
@@ -82,3 +90,28 @@ class NodeCoreBase:
         if container.has_service(ServiceHandlerRegistry):
             return container.get_service(ServiceHandlerRegistry)
         return None
+
+    def _init_routing_from_contract(self) -> None:
+        """Initialise a routing node's routing from its contract and container.
+
+        Does nothing for a node that does not mix in :class:`MixinHandlerRouting`. Otherwise:
+        - a registry in the container: routing is initialised from ``handler_routing`` (or
+          empty) against it, failing fast when the registry is frozen;
+        - no registry and no ``handler_routing``: empty routing against an empty frozen
+          registry;
+        - no registry but a ``handler_routing`` section: routing stays uninitialised; the owner
+          calls ``node._init_handler_routing(node.contract_handler_routing, registry)`` once
+          its registry is built (``process`` raises ``INVALID_STATE`` until then).
+        """
+        from omnibase_core.services.service_handler_registry import ServiceHandlerRegistry
+
+        if not isinstance(self, MixinHandlerRouting):
+            return
+        handler_routing = self.contract_handler_routing
+        registry = self.find_handler_registry()
+        if registry is not None:
+            self._init_handler_routing(handler_routing, registry)
+        elif handler_routing is None:
+            empty = ServiceHandlerRegistry()
+            empty.freeze()
+            self._init_handler_routing(None, empty)
