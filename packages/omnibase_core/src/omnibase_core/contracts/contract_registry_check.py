@@ -5,15 +5,13 @@ from __future__ import annotations
 import difflib
 from typing import Final
 
-from omnibase_core.contracts.model_yaml_document import (
-    ModelYamlDocument,
-    YamlPath,
-    format_field_path,
-)
+from omnibase_core.contracts._located_problem import problem_at
+from omnibase_core.contracts.model_yaml_document import ModelYamlDocument, YamlPath
 from omnibase_core.enums.enum_handler_routing_strategy import EnumHandlerRoutingStrategy
 from omnibase_core.models.contracts.model_contract import ModelContract
 from omnibase_core.models.contracts.model_contract_problem import ModelContractProblem
 from omnibase_core.protocols.protocol_handler_registry import ProtocolHandlerRegistry
+from omnibase_core.routing.model_compiled_routing_table import find_routing_problems
 
 _SECTION: Final = "handler_routing"
 _SHOWN_IDS: Final = 12
@@ -28,8 +26,9 @@ def check_contract_handlers(
 ) -> list[ModelContractProblem]:
     """Problems resolving ``contract``'s handler keys in ``registry``, in file order.
 
-    Errors: a ``handler_key`` or ``default_handler`` no handler has as ``handler_id``; an entry
-    whose ``message_category`` differs from its handler's category. Warnings: a handler whose
+    Errors (decided by :func:`find_routing_problems`, the check routing initialisation runs):
+    a ``handler_key`` or ``default_handler`` no handler has as ``handler_id``; an entry whose
+    ``message_category`` differs from its handler's category. Warnings: a handler whose
     ``node_kind`` differs from the contract's ``node_type``; under ``payload_type_match``, a
     handler that lists ``message_types`` without the entry's routing key. Positions come from
     ``document`` when given (else ``1:1``).
@@ -37,21 +36,13 @@ def check_contract_handlers(
     routing = contract.handler_routing
     if routing is None:
         return []
-    path_name = document.source if document is not None else source
-    problems: list[ModelContractProblem] = []
+    errors = {problem.index: problem.kind for problem in find_routing_problems(routing, registry)}
     known = sorted(handler.handler_id for handler in registry.get_handlers())
+    problems: list[ModelContractProblem] = []
 
     def report(path: YamlPath, message: str, *, warning: bool = False) -> None:
-        line, column = document.value_position(path) if document is not None else (1, 1)
         problems.append(
-            ModelContractProblem(
-                path=path_name,
-                line=line,
-                column=column,
-                field=format_field_path(path),
-                message=message,
-                severity="warning" if warning else "error",
-            )
+            problem_at(document, source, path, message, "warning" if warning else "error")
         )
 
     def unknown(key: str) -> str:
@@ -65,10 +56,10 @@ def check_contract_handlers(
     for index, entry in enumerate(routing.handlers):
         entry_path = (_SECTION, "handlers", index)
         handler = registry.get_handler_by_id(entry.handler_key)
-        if handler is None:
+        if handler is None or errors.get(index) == "unknown_handler":
             report((*entry_path, "handler_key"), unknown(entry.handler_key))
             continue
-        if entry.message_category is not None and entry.message_category != handler.category:
+        if errors.get(index) == "category_mismatch":
             report(
                 (*entry_path, "message_category"),
                 f"handler {entry.handler_key!r} serves {str(handler.category)!r} messages but "
@@ -93,7 +84,6 @@ def check_contract_handlers(
                 f"message_types ({', '.join(sorted(handler.message_types))})",
                 warning=True,
             )
-    default = routing.default_handler
-    if default is not None and registry.get_handler_by_id(default) is None:
-        report((_SECTION, "default_handler"), unknown(default))
+    if routing.default_handler is not None and None in errors:
+        report((_SECTION, "default_handler"), unknown(routing.default_handler))
     return sorted(problems, key=ModelContractProblem.sort_key)

@@ -9,7 +9,8 @@ import fnmatch
 import re
 from typing import Final
 
-from omnibase_core.contracts.model_yaml_document import ModelYamlDocument, format_field_path
+from omnibase_core.contracts._located_problem import problem_at
+from omnibase_core.contracts.model_yaml_document import ModelYamlDocument
 from omnibase_core.enums.enum_handler_routing_strategy import EnumHandlerRoutingStrategy
 from omnibase_core.models.contracts.model_contract_problem import ModelContractProblem
 from omnibase_core.models.contracts.subcontracts.model_handler_routing_subcontract import (
@@ -98,22 +99,11 @@ def lint_handler_routing(
     """
     if routing is None:
         return []
-    path_name = document.source if document is not None else source
     warnings: list[ModelContractProblem] = []
 
     def warn(index: int, message: str) -> None:
         path = (_SECTION, "handlers", index, "routing_key")
-        line, column = document.value_position(path) if document is not None else (1, 1)
-        warnings.append(
-            ModelContractProblem(
-                path=path_name,
-                line=line,
-                column=column,
-                field=format_field_path(path),
-                message=message,
-                severity="warning",
-            )
-        )
+        warnings.append(problem_at(document, source, path, message, "warning"))
 
     entries = routing.handlers
     if routing.routing_strategy is EnumHandlerRoutingStrategy.TOPIC_PATTERN:

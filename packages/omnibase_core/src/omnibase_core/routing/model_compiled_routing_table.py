@@ -58,45 +58,50 @@ def find_routing_problems(
 ) -> list[ModelRoutingProblem]:
     """Every entry (and the default) whose handler is unknown or serves another category.
 
-    Problems come in file order, the default handler last.
+    The one resolution check behind both routing initialisation and
+    ``onex contract validate --registry``. Problems come in file order, the default handler
+    last.
     """
     if handler_routing is None:
         return []
     problems: list[ModelRoutingProblem] = []
     registered: str | None = None
 
-    def unknown(location: str, routing_key: str | None, handler_key: str) -> ModelRoutingProblem:
+    def unknown(
+        index: int | None, routing_key: str | None, handler_key: str
+    ) -> ModelRoutingProblem:
         nonlocal registered
         if registered is None:
             ids = sorted(handler.handler_id for handler in registry.get_handlers())
             registered = ", ".join(ids) or "none"
         return ModelRoutingProblem(
             "unknown_handler",
-            location,
+            "default_handler" if index is None else f"handlers[{index}]",
             routing_key,
             handler_key,
             f"no handler with id {handler_key!r} is registered (registered: {registered})",
+            index,
         )
 
     for position, entry in enumerate(handler_routing.handlers):
-        location = f"handlers[{position}]"
         handler = registry.get_handler_by_id(entry.handler_key)
         if handler is None:
-            problems.append(unknown(location, entry.routing_key, entry.handler_key))
+            problems.append(unknown(position, entry.routing_key, entry.handler_key))
         elif entry.message_category is not None and entry.message_category != handler.category:
             problems.append(
                 ModelRoutingProblem(
                     "category_mismatch",
-                    location,
+                    f"handlers[{position}]",
                     entry.routing_key,
                     entry.handler_key,
                     f"declares message_category {str(entry.message_category)!r} but handler "
                     f"{entry.handler_key!r} serves {str(handler.category)!r}",
+                    position,
                 )
             )
     default = handler_routing.default_handler
     if default is not None and registry.get_handler_by_id(default) is None:
-        problems.append(unknown("default_handler", None, default))
+        problems.append(unknown(None, None, default))
     return problems
 
 

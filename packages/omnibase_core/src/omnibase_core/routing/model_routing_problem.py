@@ -12,8 +12,10 @@ RoutingProblemKind = Literal["unknown_handler", "category_mismatch"]
 class ModelRoutingProblem:
     """A routing entry (or the default handler) that cannot be resolved.
 
-    ``location`` is ``handlers[i]`` (``i`` the position in the file) or ``default_handler``;
-    ``routing_key`` is ``None`` for the default handler. ``str()`` gives the text shown to users.
+    ``location`` is ``handlers[i]`` (``i``, also in ``index``, the position in the file) or
+    ``default_handler`` (``index`` and ``routing_key`` ``None``). ``str()`` gives the text shown
+    to users; tools that locate problems themselves (``onex contract validate``) use ``kind``,
+    ``index`` and ``handler_key``.
     """
 
     kind: RoutingProblemKind
@@ -21,6 +23,7 @@ class ModelRoutingProblem:
     routing_key: str | None
     handler_key: str
     detail: str
+    index: int | None = None
 
     def __str__(self) -> str:
         if self.routing_key is None:
