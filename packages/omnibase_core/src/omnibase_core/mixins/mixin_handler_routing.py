@@ -218,6 +218,22 @@ class MixinHandlerRouting:
     def _resolve_routing(self, state: _RoutingState, caller: str) -> ModelCompiledRoutingTable:
         """Compile the deferred table of ``state`` and install it unless routing was replaced."""
         name = f"{type(self).__name__}.{caller}"
+        registry = self._frozen_registry(state, name, "route")
+        table = ModelCompiledRoutingTable.compile(
+            state.handler_routing, registry, caller=name, topic_cache_size=self.topic_cache_size
+        )
+        with _STATE_LOCK:
+            if self._routing_state is state:
+                self._routing_state = state.resolved(table)
+        return table
+
+    @staticmethod
+    def _frozen_registry(state: _RoutingState, name: str, then: str) -> ProtocolHandlerRegistry:
+        """``state``'s registry, ready to resolve handler keys against.
+
+        Raises ``ModelOnexError(INVALID_STATE)`` (prefixed with ``name``) before
+        initialisation or while the registry is not frozen (the fix ends with ``then``).
+        """
         registry = state.registry
         if not state.initialized or registry is None:
             raise ModelOnexError(
@@ -228,16 +244,10 @@ class MixinHandlerRouting:
         if not registry.is_frozen:
             raise ModelOnexError(
                 f"{name}: the handler registry is not frozen; call freeze() after registering "
-                "handlers, then route",
+                f"handlers, then {then}",
                 EnumCoreErrorCode.INVALID_STATE,
             )
-        table = ModelCompiledRoutingTable.compile(
-            state.handler_routing, registry, caller=name, topic_cache_size=self.topic_cache_size
-        )
-        with _STATE_LOCK:
-            if self._routing_state is state:
-                self._routing_state = state.resolved(table)
-        return table
+        return registry
 
     def _route_envelope(
         self, envelope: ModelEventEnvelope[Any], fallback: EnumHandlerRoutingStrategy
@@ -282,20 +292,8 @@ class MixinHandlerRouting:
         before initialisation or while the registry is not frozen.
         """
         state = self._routing_state
-        registry = state.registry
         name = f"{type(self).__name__}.validate_handler_routing"
-        if not state.initialized or registry is None:
-            raise ModelOnexError(
-                f"{name}: handler routing is not initialised; call "
-                "_init_handler_routing(handler_routing, registry) first",
-                EnumCoreErrorCode.INVALID_STATE,
-            )
-        if not registry.is_frozen:
-            raise ModelOnexError(
-                f"{name}: the handler registry is not frozen; call freeze() after registering "
-                "handlers, then validate",
-                EnumCoreErrorCode.INVALID_STATE,
-            )
+        registry = self._frozen_registry(state, name, "validate")
         problems = [
             str(problem) for problem in find_routing_problems(state.handler_routing, registry)
         ]
