@@ -22,7 +22,7 @@ from omnibase_core.models.events import ModelEventEnvelope
 from omnibase_infra.enums import EnumDeadLetterReason, EnumLifecycleEventType
 from omnibase_infra.models import ModelLifecycleEvent
 
-PayloadT = TypeVar("PayloadT", bound=BaseModel)
+PayloadT = TypeVar("PayloadT")
 
 #: Key of ``ModelOnexError.context`` telling the runtime which dead-letter reason applies.
 DEAD_LETTER_REASON_KEY: Final = "dead_letter_reason"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from omnibase_core.enums import EnumMessageCategory, EnumNodeKind
 from omnibase_core.models.dispatch import ModelHandlerOutput
 from omnibase_core.models.events import ModelEventEnvelope
 from omnibase_infra.enums import EnumLifecycleEventType, EnumRegistrationState
@@ -14,10 +13,11 @@ from omnibase_infra.nodes.node_registration_orchestrator.handlers.handler_helper
     EventSpec,
     build_events,
     build_output,
-    check_clock_skew,
     latest,
-    require_payload,
     stale_epoch_reason,
+)
+from omnibase_infra.nodes.node_registration_orchestrator.handlers.handler_node_event_base import (
+    HandlerNodeEventBase,
 )
 from omnibase_infra.nodes.node_registration_orchestrator.models import (
     ModelIntentRecordIntrospectionRequest,
@@ -28,7 +28,7 @@ from omnibase_infra.nodes.node_registration_orchestrator.models import (
 from omnibase_infra.stores import ProtocolRegistrationStore
 
 
-class HandlerNodeHeartbeat:
+class HandlerNodeHeartbeat(HandlerNodeEventBase[ModelNodeHeartbeatEvent]):
     """Turns ``ModelNodeHeartbeatEvent`` into registration decisions (DESIGN 6.2).
 
     - ``active`` node: ``last_heartbeat_at = max(stored, node timestamp)`` and
@@ -46,28 +46,12 @@ class HandlerNodeHeartbeat:
     def __init__(
         self, store: ProtocolRegistrationStore, settings: ModelRegistrationSettings
     ) -> None:
-        self._store = store
-        self._settings = settings
-
-    @property
-    def handler_id(self) -> str:
-        """``handler-node-heartbeat``: the key the contract routes to."""
-        return "handler-node-heartbeat"
-
-    @property
-    def category(self) -> EnumMessageCategory:
-        """Heartbeats are events."""
-        return EnumMessageCategory.EVENT
-
-    @property
-    def message_types(self) -> set[str]:
-        """The one payload type served."""
-        return {ModelNodeHeartbeatEvent.__name__}
-
-    @property
-    def node_kind(self) -> EnumNodeKind:
-        """Runs in the registration orchestrator."""
-        return EnumNodeKind.ORCHESTRATOR
+        super().__init__(
+            store,
+            settings,
+            handler_id="handler-node-heartbeat",
+            payload_type=ModelNodeHeartbeatEvent,
+        )
 
     async def handle(self, envelope: ModelEventEnvelope[Any]) -> ModelHandlerOutput:
         """Decide the effect of one heartbeat.
@@ -77,15 +61,8 @@ class HandlerNodeHeartbeat:
         ``ModelOnexError(INVALID_STATE)`` from the store outside a transaction.
         """
         started = time.perf_counter()
-        beat = require_payload(envelope, ModelNodeHeartbeatEvent, self.handler_id)
+        beat = self._accept(envelope)
         now = envelope.envelope_timestamp
-        check_clock_skew(
-            beat.timestamp,
-            now,
-            self._settings.max_clock_skew,
-            handler_id=self.handler_id,
-            envelope_id=envelope.envelope_id,
-        )
         txn = self._store.active_transaction()
         current = txn.get_node(beat.node_id)
         if current is not None and beat.epoch < current.epoch:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from typing import Any, Final
 
-from omnibase_core.enums import EnumMessageCategory, EnumNodeKind
 from omnibase_core.models.dispatch import ModelHandlerOutput
 from omnibase_core.models.events import ModelEventEnvelope
 from omnibase_infra.enums import (
@@ -21,11 +20,12 @@ from omnibase_infra.nodes.node_registration_orchestrator.handlers.handler_helper
     EventSpec,
     build_events,
     build_output,
-    check_clock_skew,
     iso,
     latest,
-    require_payload,
     stale_epoch_reason,
+)
+from omnibase_infra.nodes.node_registration_orchestrator.handlers.handler_node_event_base import (
+    HandlerNodeEventBase,
 )
 from omnibase_infra.nodes.node_registration_orchestrator.models import (
     ModelIntentUpsertNode,
@@ -37,7 +37,7 @@ from omnibase_infra.stores import ProtocolRegistrationStore
 _SNAPSHOT_FIELDS: Final = ("node_name", "node_type", "node_version", "capabilities", "endpoints")
 
 
-class HandlerNodeIntrospected:
+class HandlerNodeIntrospected(HandlerNodeEventBase[ModelNodeIntrospectionEvent]):
     """Turns ``ModelNodeIntrospectionEvent`` into registration decisions (DESIGN 6.2).
 
     - unknown, ``liveness_expired`` or ``deregistered`` node, not shutdown: (re-)registered
@@ -60,28 +60,12 @@ class HandlerNodeIntrospected:
     def __init__(
         self, store: ProtocolRegistrationStore, settings: ModelRegistrationSettings
     ) -> None:
-        self._store = store
-        self._settings = settings
-
-    @property
-    def handler_id(self) -> str:
-        """``handler-node-introspected``: the key the contract routes to."""
-        return "handler-node-introspected"
-
-    @property
-    def category(self) -> EnumMessageCategory:
-        """Introspections are events."""
-        return EnumMessageCategory.EVENT
-
-    @property
-    def message_types(self) -> set[str]:
-        """The one payload type served."""
-        return {ModelNodeIntrospectionEvent.__name__}
-
-    @property
-    def node_kind(self) -> EnumNodeKind:
-        """Runs in the registration orchestrator."""
-        return EnumNodeKind.ORCHESTRATOR
+        super().__init__(
+            store,
+            settings,
+            handler_id="handler-node-introspected",
+            payload_type=ModelNodeIntrospectionEvent,
+        )
 
     async def handle(self, envelope: ModelEventEnvelope[Any]) -> ModelHandlerOutput:
         """Decide the effect of one introspection on the node's registration.
@@ -91,15 +75,7 @@ class HandlerNodeIntrospected:
         ``ModelOnexError(INVALID_STATE)`` from the store outside a transaction.
         """
         started = time.perf_counter()
-        event = require_payload(envelope, ModelNodeIntrospectionEvent, self.handler_id)
-        now = envelope.envelope_timestamp
-        check_clock_skew(
-            event.timestamp,
-            now,
-            self._settings.max_clock_skew,
-            handler_id=self.handler_id,
-            envelope_id=envelope.envelope_id,
-        )
+        event = self._accept(envelope)
         current = self._store.active_transaction().get_node(event.node_id)
 
         if current is not None:
