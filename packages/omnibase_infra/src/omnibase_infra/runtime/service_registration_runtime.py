@@ -107,6 +107,43 @@ class _Tally:
         )
 
 
+class _RunProgress:
+    """One run's totals: merges each committed batch, reports progress and keeps its events."""
+
+    __slots__ = ("_collect_events", "_events", "_on_events", "_progress", "_started", "_tally")
+
+    def __init__(
+        self,
+        progress: ProgressCallback | None,
+        on_events: EventsCallback | None,
+        collect_events: bool,
+    ) -> None:
+        self._progress = progress
+        self._on_events = on_events
+        self._collect_events = collect_events
+        self._tally = _Tally()
+        self._events: list[ModelLifecycleEvent] = []
+        self._started = time.perf_counter()
+
+    def commit(self, committed: tuple[_Tally, list[ModelLifecycleEvent]]) -> None:
+        """Count a batch that committed and hand its events on."""
+        local, events = committed
+        self._tally.merge(local)
+        if self._collect_events:
+            self._events.extend(events)
+        if self._on_events is not None and events:
+            self._on_events(events)
+        if self._progress is not None:
+            self._progress(self._summary())
+
+    def result(self) -> RunResult:
+        """The run's summary and the events kept (empty unless collected)."""
+        return self._summary(), self._events
+
+    def _summary(self) -> ModelRunSummary:
+        return self._tally.summary(time.perf_counter() - self._started)
+
+
 class ServiceRegistrationRuntime:
     """Feeds envelopes to :class:`NodeRegistrationOrchestrator` and commits its decisions.
 
@@ -277,22 +314,11 @@ class ServiceRegistrationRuntime:
     ) -> RunResult:
         """:meth:`apply` for callers already inside an event loop. Raises as :meth:`apply`."""
         self._check_open("apply_async")
-        tally = _Tally()
-        collected: list[ModelLifecycleEvent] = []
-        started = time.perf_counter()
-        iterator = (_Item(value) for value in inputs)
-        while batch := list(islice(iterator, self._batch_size)):
-            self._after_batch(
-                # a batch the database rolled back (lost connection, deadlock) is redone whole
-                await arun_with_store_retry(partial(self._apply_batch, batch)),
-                tally,
-                collected,
-                started,
-                progress,
-                on_events,
-                collect_events,
-            )
-        return tally.summary(time.perf_counter() - started), collected
+        run = _RunProgress(progress, on_events, collect_events)
+        for batch in self._batches(_Item(value) for value in inputs):
+            # a batch the database rolled back (lost connection, deadlock) is redone whole
+            run.commit(await arun_with_store_retry(partial(self._apply_batch, batch)))
+        return run.result()
 
     def close(self) -> None:
         """Close the event loop, and the store when the runtime opened it. Idempotent."""
@@ -332,35 +358,18 @@ class ServiceRegistrationRuntime:
             )
         if self._loop is None:
             self._loop = asyncio.new_event_loop()
-        tally = _Tally()
-        collected: list[ModelLifecycleEvent] = []
-        started = time.perf_counter()
-        while batch := list(islice(items, self._batch_size)):
+        run = _RunProgress(progress, on_events, collect_events)
+        for batch in self._batches(items):
             # a batch the database rolled back (lost connection, deadlock) is redone whole
-            events = run_with_store_retry(partial(_run_batch, self._loop, self._apply_batch, batch))
-            self._after_batch(
-                events, tally, collected, started, progress, on_events, collect_events
+            run.commit(
+                run_with_store_retry(partial(_run_batch, self._loop, self._apply_batch, batch))
             )
-        return tally.summary(time.perf_counter() - started), collected
+        return run.result()
 
-    @staticmethod
-    def _after_batch(
-        committed: tuple[_Tally, list[ModelLifecycleEvent]],
-        tally: _Tally,
-        collected: list[ModelLifecycleEvent],
-        started: float,
-        progress: ProgressCallback | None,
-        on_events: EventsCallback | None,
-        collect_events: bool,
-    ) -> None:
-        local, events = committed
-        tally.merge(local)
-        if collect_events:
-            collected.extend(events)
-        if on_events is not None and events:
-            on_events(events)
-        if progress is not None:
-            progress(tally.summary(time.perf_counter() - started))
+    def _batches(self, items: Iterator[_Item]) -> Iterator[list[_Item]]:
+        """``items`` cut into lists of at most ``batch_size``, one per transaction."""
+        while batch := list(islice(items, self._batch_size)):
+            yield batch
 
     async def _apply_batch(self, batch: list[_Item]) -> tuple[_Tally, list[ModelLifecycleEvent]]:
         """One transaction over ``batch``; counts and events are returned only if it commits."""
@@ -383,8 +392,8 @@ class ServiceRegistrationRuntime:
         processed_at: datetime,
     ) -> None:
         value = item.value
-        inbox_id = self._inbox_id(value)
         if isinstance(value, ModelDeadLetter):
+            inbox_id = self._inbox_id(value)
             if inbox_id is not None:
                 if txn.get_outcome(inbox_id) is not None:
                     tally.duplicates += 1
@@ -401,7 +410,7 @@ class ServiceRegistrationRuntime:
             return
 
         envelope = value
-        assert inbox_id is not None  # an envelope always has an id
+        inbox_id = self._inbox_key(envelope.envelope_id, envelope.payload)
         if txn.get_outcome(inbox_id) is not None:
             tally.duplicates += 1
             return
@@ -530,10 +539,14 @@ class ServiceRegistrationRuntime:
         it for the owner: those are keyed per partition, so each partition applies its own
         tick once and a misrouted copy never blocks the owner's.
         """
-        envelope_id = value.envelope_id
-        if envelope_id is None or self._partition.count == 1:
+        if isinstance(value, ModelDeadLetter):
+            return None if value.envelope_id is None else self._inbox_key(value.envelope_id, None)
+        return self._inbox_key(value.envelope_id, value.payload)
+
+    def _inbox_key(self, envelope_id: UUID, payload: object) -> UUID:
+        """The inbox key of ``envelope_id`` carrying ``payload`` (see :meth:`_inbox_id`)."""
+        if self._partition.count == 1:
             return envelope_id
-        payload = None if isinstance(value, ModelDeadLetter) else value.payload
         node_id = getattr(payload, "node_id", None)
         if isinstance(node_id, UUID) and self._partition.owns(node_id):
             return envelope_id

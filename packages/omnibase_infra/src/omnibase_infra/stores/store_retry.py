@@ -25,17 +25,44 @@ OnRetry = Callable[[ModelStoreUnavailableError, int, float], None]
 DEFAULT_MAX_SECONDS = 60.0
 
 
-def _next_delay(delay: float, max_delay: float) -> float:
-    return min(max_delay, delay * 2)
+class _Backoff:
+    """The retry policy of one unit of work: when to give up and how long to wait."""
 
+    __slots__ = ("_attempt", "_delay", "_max_delay", "_max_seconds", "_on_retry", "_started")
 
-def _exhausted(error: ModelStoreUnavailableError, attempts: int, elapsed: float) -> Exception:
-    return ModelStoreUnavailableError(
-        f"{error.message} (gave up after {attempts} attempts over {elapsed:.1f} s of retrying)",
-        error.error_code,
-        {k: v for k, v in error.context.items() if k != "retryable"},
-        retryable=False,
-    )
+    def __init__(
+        self, max_seconds: float, initial_delay: float, max_delay: float, on_retry: OnRetry | None
+    ) -> None:
+        self._max_seconds = max_seconds
+        self._max_delay = max_delay
+        self._on_retry = on_retry
+        self._delay = initial_delay
+        self._attempt = 0
+        self._started = time.monotonic()
+
+    def next_wait(self, error: ModelStoreUnavailableError) -> float:
+        """Seconds to wait before running the work again after ``error``.
+
+        Raises ``error`` itself when it is not retryable, and a non-retryable copy saying how
+        long it tried once ``max_seconds`` have passed.
+        """
+        elapsed = time.monotonic() - self._started
+        if not error.retryable:
+            raise error
+        if elapsed >= self._max_seconds:
+            raise ModelStoreUnavailableError(
+                f"{error.message} (gave up after {self._attempt + 1} attempts over "
+                f"{elapsed:.1f} s of retrying)",
+                error.error_code,
+                {k: v for k, v in error.context.items() if k != "retryable"},
+                retryable=False,
+            ) from error
+        self._attempt += 1
+        wait = min(self._delay * random.uniform(0.5, 1.0), max(0.0, self._max_seconds - elapsed))
+        if self._on_retry is not None:
+            self._on_retry(error, self._attempt, wait)
+        self._delay = min(self._max_delay, self._delay * 2)
+        return wait
 
 
 def run_with_store_retry(
@@ -53,23 +80,12 @@ def run_with_store_retry(
     last ``ModelStoreUnavailableError`` (now ``retryable=False``, saying how long it tried) when
     time runs out; a non-retryable one and any other exception propagate at once.
     """
-    started = time.monotonic()
-    delay, attempt = initial_delay, 0
+    backoff = _Backoff(max_seconds, initial_delay, max_delay, on_retry)
     while True:
         try:
             return work()
         except ModelStoreUnavailableError as error:
-            elapsed = time.monotonic() - started
-            if not error.retryable:
-                raise
-            if elapsed >= max_seconds:
-                raise _exhausted(error, attempt + 1, elapsed) from error
-            attempt += 1
-            wait = min(delay * random.uniform(0.5, 1.0), max(0.0, max_seconds - elapsed))
-            if on_retry is not None:
-                on_retry(error, attempt, wait)
-            time.sleep(wait)
-            delay = _next_delay(delay, max_delay)
+            time.sleep(backoff.next_wait(error))
 
 
 async def arun_with_store_retry(
@@ -81,20 +97,9 @@ async def arun_with_store_retry(
     on_retry: OnRetry | None = None,
 ) -> T:
     """The ``async`` form of :func:`run_with_store_retry` (``work`` returns an awaitable)."""
-    started = time.monotonic()
-    delay, attempt = initial_delay, 0
+    backoff = _Backoff(max_seconds, initial_delay, max_delay, on_retry)
     while True:
         try:
             return await work()
         except ModelStoreUnavailableError as error:
-            elapsed = time.monotonic() - started
-            if not error.retryable:
-                raise
-            if elapsed >= max_seconds:
-                raise _exhausted(error, attempt + 1, elapsed) from error
-            attempt += 1
-            wait = min(delay * random.uniform(0.5, 1.0), max(0.0, max_seconds - elapsed))
-            if on_retry is not None:
-                on_retry(error, attempt, wait)
-            await asyncio.sleep(wait)
-            delay = _next_delay(delay, max_delay)
+            await asyncio.sleep(backoff.next_wait(error))
