@@ -21,6 +21,7 @@ from omnibase_infra.models import (
 from omnibase_infra.stores.protocol_registration_transaction import (
     ProtocolRegistrationTransaction,
 )
+from omnibase_infra.stores.store_transaction_slot import StoreTransactionSlot
 from omnibase_infra.stores.timestamps import require_aware
 
 _InboxRecord = tuple[EnumMessageOutcome, str | None, datetime]
@@ -154,7 +155,9 @@ class StoreRegistrationMemory:
         self._state = _MemoryState()
         self._transaction_lock = threading.Lock()
         self._state_lock = threading.Lock()
-        self._local = threading.local()
+        self._transactions: StoreTransactionSlot[_MemoryTransaction] = StoreTransactionSlot(
+            "StoreRegistrationMemory", self._url
+        )
         self._closed = False
 
     @property
@@ -175,34 +178,16 @@ class StoreRegistrationMemory:
         on this store (transactions do not nest) or the store is closed.
         """
         self._check_open("transaction")
-        if getattr(self._local, "transaction", None) is not None:
-            raise ModelOnexError(
-                "StoreRegistrationMemory.transaction: this thread already has a transaction open "
-                "on this store; transactions do not nest, finish the open one first",
-                EnumCoreErrorCode.INVALID_STATE,
-                {"store_url": self._url},
-            )
+        self._transactions.require_none_open()
         with self._transaction_lock:
-            txn = _MemoryTransaction(self._state)
-            self._local.transaction = txn
-            try:
+            with self._transactions.holding(_MemoryTransaction(self._state)) as txn:
                 yield txn
-            finally:
-                self._local.transaction = None
             with self._state_lock:
                 txn.apply_to(self._state)
 
     def active_transaction(self) -> ProtocolRegistrationTransaction:
         """The transaction open in this thread; ``ModelOnexError(INVALID_STATE)`` outside one."""
-        txn: _MemoryTransaction | None = getattr(self._local, "transaction", None)
-        if txn is None:
-            raise ModelOnexError(
-                "StoreRegistrationMemory.active_transaction: no transaction is open in this "
-                "thread; call it only inside a 'with store.transaction():' block",
-                EnumCoreErrorCode.INVALID_STATE,
-                {"store_url": self._url},
-            )
-        return txn
+        return self._transactions.active()
 
     def list_nodes(
         self, state: EnumRegistrationState | None = None

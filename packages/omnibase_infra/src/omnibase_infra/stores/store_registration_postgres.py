@@ -56,6 +56,7 @@ from omnibase_infra.stores.model_store_unavailable_error import ModelStoreUnavai
 from omnibase_infra.stores.protocol_registration_transaction import (
     ProtocolRegistrationTransaction,
 )
+from omnibase_infra.stores.store_transaction_slot import StoreTransactionSlot
 from omnibase_infra.stores.timestamps import require_aware
 
 _MIGRATION_LOCK = zlib.crc32(b"omnibase_infra.registration.migrate")
@@ -498,6 +499,9 @@ class StoreRegistrationPostgres:
         self._endpoint = _PostgresEndpoint(url)
         self._connect_timeout = connect_timeout
         self._local = threading.local()
+        self._transactions: StoreTransactionSlot[_PostgresTransaction] = StoreTransactionSlot(
+            "StoreRegistrationPostgres", self.url
+        )
         self._connections: list[psycopg.Connection[Any]] = []
         self._lock = threading.Lock()
         self._schema_version: int | None = None
@@ -633,30 +637,21 @@ class StoreRegistrationPostgres:
         connection is lost, or the server aborts the transaction (redo the batch).
         """
         self._ensure_migrated()
-        if getattr(self._local, "transaction", None) is not None:
-            raise ModelOnexError(
-                "StoreRegistrationPostgres.transaction: this thread already has a transaction "
-                "open on this store; transactions do not nest, finish the open one first",
-                EnumCoreErrorCode.INVALID_STATE,
-                {"store_url": self.url},
-            )
+        self._transactions.require_none_open()
         conn = self._thread_connection("txn_conn", autocommit=False)
-        txn = _PostgresTransaction(self, conn)
-        self._local.transaction = txn
-        try:
-            yield txn
-            if txn.failure is not None:
-                raise txn.failure
-            txn.flush()
+        with self._transactions.holding(_PostgresTransaction(self, conn)) as txn:
             try:
-                conn.commit()
-            except psycopg.Error as exc:
-                txn._fail("commit", exc)
-        except BaseException:
-            self._rollback_quietly(conn)
-            raise
-        finally:
-            self._local.transaction = None
+                yield txn
+                if txn.failure is not None:
+                    raise txn.failure
+                txn.flush()
+                try:
+                    conn.commit()
+                except psycopg.Error as exc:
+                    txn._fail("commit", exc)
+            except BaseException:
+                self._rollback_quietly(conn)
+                raise
 
     def _rollback_quietly(self, conn: psycopg.Connection[Any]) -> None:
         with suppress(psycopg.Error):
@@ -666,15 +661,7 @@ class StoreRegistrationPostgres:
 
     def active_transaction(self) -> ProtocolRegistrationTransaction:
         """The transaction open in this thread; ``ModelOnexError(INVALID_STATE)`` outside one."""
-        txn: _PostgresTransaction | None = getattr(self._local, "transaction", None)
-        if txn is None:
-            raise ModelOnexError(
-                "StoreRegistrationPostgres.active_transaction: no transaction is open in this "
-                "thread; call it only inside a 'with store.transaction():' block",
-                EnumCoreErrorCode.INVALID_STATE,
-                {"store_url": self.url},
-            )
-        return txn
+        return self._transactions.active()
 
     # --- committed reads -----------------------------------------------------------------------
     def _read(self, method: str, query: str, params: Sequence[Any] = ()) -> list[Any]:

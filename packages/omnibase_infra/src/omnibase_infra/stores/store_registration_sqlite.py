@@ -28,6 +28,7 @@ from omnibase_infra.stores.protocol_registration_transaction import (
 from omnibase_infra.stores.store_registration_sqlite_transaction import (
     StoreRegistrationSqliteTransaction,
 )
+from omnibase_infra.stores.store_transaction_slot import StoreTransactionSlot
 
 _MEMORY = ":memory:"
 _URL_FORMS = "sqlite:///relative/path.db, sqlite:////absolute/path.db or sqlite:///:memory:"
@@ -66,7 +67,9 @@ class StoreRegistrationSqlite:
         self._url = url.strip()
         self._path, synchronous = self.parse_url(self._url)
         self._timeout = busy_timeout_seconds
-        self._local = threading.local()
+        self._transactions: StoreTransactionSlot[StoreRegistrationSqliteTransaction] = (
+            StoreTransactionSlot("StoreRegistrationSqlite", self._url)
+        )
         self._closed = False
         self._write_lock = threading.RLock()
         self._write: sqlite3.Connection | None = None
@@ -255,13 +258,7 @@ class StoreRegistrationSqlite:
         locked beyond the busy timeout) rolls back and is raised as ``ModelOnexError``.
         """
         connection = self._connection("transaction")
-        if getattr(self._local, "transaction", None) is not None:
-            raise ModelOnexError(
-                "StoreRegistrationSqlite.transaction: this thread already has a transaction "
-                "open on this store; transactions do not nest, finish the open one first",
-                EnumCoreErrorCode.INVALID_STATE,
-                {"store_url": self._url},
-            )
+        self._transactions.require_none_open()
         with self._write_lock:
             try:
                 connection.execute("BEGIN IMMEDIATE")
@@ -274,32 +271,23 @@ class StoreRegistrationSqlite:
                 self._node_cache.clear()  # another connection committed: cached rows may be old
                 self._data_version = data_version
             txn = StoreRegistrationSqliteTransaction(connection, self._node_cache)
-            self._local.transaction = txn
-            try:
-                yield txn
-                connection.execute("COMMIT")
-                txn.publish_to_cache()
-            except BaseException as exc:
-                if connection.in_transaction:
-                    connection.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.Error):
-                    self._raise_runtime_error("transaction", exc)
-                raise
-            finally:
-                txn.finish()
-                self._local.transaction = None
+            with self._transactions.holding(txn):
+                try:
+                    yield txn
+                    connection.execute("COMMIT")
+                    txn.publish_to_cache()
+                except BaseException as exc:
+                    if connection.in_transaction:
+                        connection.execute("ROLLBACK")
+                    if isinstance(exc, sqlite3.Error):
+                        self._raise_runtime_error("transaction", exc)
+                    raise
+                finally:
+                    txn.finish()
 
     def active_transaction(self) -> ProtocolRegistrationTransaction:
         """The transaction open in this thread; ``ModelOnexError(INVALID_STATE)`` outside one."""
-        txn: StoreRegistrationSqliteTransaction | None = getattr(self._local, "transaction", None)
-        if txn is None:
-            raise ModelOnexError(
-                "StoreRegistrationSqlite.active_transaction: no transaction is open in this "
-                "thread; call it only inside a 'with store.transaction():' block",
-                EnumCoreErrorCode.INVALID_STATE,
-                {"store_url": self._url},
-            )
-        return txn
+        return self._transactions.active()
 
     def list_nodes(
         self, state: EnumRegistrationState | None = None
