@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import NoReturn, TextIO, TypeVar
 
 from omnibase_core.models.errors import ModelOnexError
 from omnibase_infra.cli.cli_views import (
@@ -29,6 +29,8 @@ from omnibase_infra.enums import EnumRegistrationState
 from omnibase_infra.models import ModelPartition
 from omnibase_infra.stores.protocol_registration_store import ProtocolRegistrationStore
 from omnibase_infra.stores.store_factory import default_store_url, open_store, store_url_scheme
+
+RowT = TypeVar("RowT")
 
 PROG = "onex-registration"
 
@@ -104,12 +106,8 @@ def _cmd_nodes(args: argparse.Namespace) -> int:
     state = EnumRegistrationState(args.state) if args.state else None
     with _store(args.store, must_exist=True) as store:
         nodes = store.list_nodes(state)
-    if args.json:
-        _print_lines(node_json(n) for n in nodes)
-    elif nodes:
-        print(nodes_table(nodes))
-    else:
-        print(f"no nodes{f' in state {state.value}' if state else ''}", file=sys.stderr)
+    empty = f"no nodes{f' in state {state.value}' if state else ''}"
+    _print_listing(nodes, args.json, node_json, nodes_table, empty)
     return 0
 
 
@@ -119,22 +117,14 @@ def _cmd_events(args: argparse.Namespace) -> int:
             _print_lines(event_json(e) for e in store.iter_events())
             return 0
         events = list(store.iter_events())
-    if events:
-        print(events_table(events))
-    else:
-        print("no events", file=sys.stderr)
+    _print_listing(events, False, event_json, events_table, "no events")
     return 0
 
 
 def _cmd_dead_letters(args: argparse.Namespace) -> int:
     with _store(args.store, must_exist=True) as store:
         dead_letters = store.list_dead_letters()
-    if args.json:
-        _print_lines(dead_letter_json(d) for d in dead_letters)
-    elif dead_letters:
-        print(dead_letters_table(dead_letters))
-    else:
-        print("no dead letters", file=sys.stderr)
+    _print_listing(dead_letters, args.json, dead_letter_json, dead_letters_table, "no dead letters")
     return 0
 
 
@@ -326,6 +316,22 @@ def _output(target: str) -> Iterator[TextIO]:
         raise _UserError(f"cannot write --out {target}: {exc.strerror or exc}") from None
     with handle:
         yield handle
+
+
+def _print_listing(
+    rows: Sequence[RowT],
+    as_json: bool,
+    to_json: Callable[[RowT], str],
+    to_table: Callable[[Sequence[RowT]], str],
+    empty: str,
+) -> None:
+    """Print ``rows`` as JSON lines or as a table; say ``empty`` on stderr when there are none."""
+    if as_json:
+        _print_lines(to_json(row) for row in rows)
+    elif rows:
+        print(to_table(rows))
+    else:
+        print(empty, file=sys.stderr)
 
 
 def _print_lines(lines: Iterator[str] | Sequence[str]) -> None:

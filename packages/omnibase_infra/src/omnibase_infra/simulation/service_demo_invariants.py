@@ -97,11 +97,7 @@ class ServiceDemoInvariants:
     def _one_expiry_per_crash(
         history: ModelClusterHistory, events: Sequence[ModelLifecycleEvent]
     ) -> ModelInvariantResult:
-        expiries = Counter(
-            e.node_id
-            for e in events
-            if e.event_type is EnumLifecycleEventType.NODE_LIVENESS_EXPIRED
-        )
+        expiries = _per_node(events, EnumLifecycleEventType.NODE_LIVENESS_EXPIRED)
         wrong = [
             f"{n.node_name}: {n.crashes} crashes + {n.stalls} stalls, "
             f"{expiries.get(n.node_id, 0)} expiries"
@@ -119,11 +115,7 @@ class ServiceDemoInvariants:
     def _one_request_per_stall(
         history: ModelClusterHistory, events: Sequence[ModelLifecycleEvent]
     ) -> ModelInvariantResult:
-        requests = Counter(
-            e.node_id
-            for e in events
-            if e.event_type is EnumLifecycleEventType.NODE_INTROSPECTION_REQUESTED
-        )
+        requests = _per_node(events, EnumLifecycleEventType.NODE_INTROSPECTION_REQUESTED)
         wrong = [
             f"{n.node_name}: {n.stalls} stalls, {requests.get(n.node_id, 0)} requests"
             for n in history.nodes
@@ -175,6 +167,13 @@ class ServiceDemoInvariants:
             f"{parts} of {messages} messages; the store records {in_store} of "
             f"{distinct} distinct envelopes",
         )
+
+
+def _per_node(
+    events: Sequence[ModelLifecycleEvent], event_type: EnumLifecycleEventType
+) -> Counter[UUID]:
+    """How many ``event_type`` events each node got."""
+    return Counter(e.node_id for e in events if e.event_type is event_type)
 
 
 def _offenders(wrong: list[str]) -> str:
