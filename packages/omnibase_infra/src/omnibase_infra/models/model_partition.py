@@ -12,6 +12,7 @@ from omnibase_core.enums import EnumCoreErrorCode
 from omnibase_core.models.errors import ModelOnexError
 
 _SPEC = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
+_MAX_COUNT = 1_000_000
 
 
 def partition_hash(node_id: UUID) -> int:
@@ -28,7 +29,7 @@ class ModelPartition(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     index: int = Field(default=0, ge=0)
-    count: int = Field(default=1, ge=1, le=1_000_000)
+    count: int = Field(default=1, ge=1, le=_MAX_COUNT)
 
     @model_validator(mode="after")
     def _index_below_count(self) -> ModelPartition:
@@ -40,9 +41,10 @@ class ModelPartition(BaseModel):
     def parse(cls, spec: str) -> ModelPartition:
         """Parse ``"I/N"``; raises ``ModelOnexError(INVALID_PARAMETER)`` on a malformed spec."""
         match = _SPEC.match(spec)
-        if match is None or int(match.group(1)) >= int(match.group(2)) or match.group(2) == "0":
+        if match is None or not int(match.group(1)) < int(match.group(2)) <= _MAX_COUNT:
             raise ModelOnexError(
-                f"partition {spec!r} is not of the form I/N with 0 <= I < N (e.g. 0/2)",
+                f"partition {spec!r} is not of the form I/N with 0 <= I < N <= {_MAX_COUNT} "
+                "(e.g. 0/2)",
                 EnumCoreErrorCode.INVALID_PARAMETER,
                 {"partition": spec},
             )
