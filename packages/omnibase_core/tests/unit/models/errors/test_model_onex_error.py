@@ -28,10 +28,8 @@ def test_error_context_is_read_only_and_copied() -> None:
 
 
 def test_error_code_from_value_and_default() -> None:
-    assert (
-        ModelOnexError("m", "ONEX_CORE_INVALID_PARAMETER").error_code
-        is EnumCoreErrorCode.INVALID_PARAMETER
-    )  # type: ignore[arg-type]
+    from_value = ModelOnexError("m", "ONEX_CORE_INVALID_PARAMETER")  # type: ignore[arg-type]
+    assert from_value.error_code is EnumCoreErrorCode.INVALID_PARAMETER
     assert ModelOnexError("m").error_code is EnumCoreErrorCode.VALIDATION_ERROR
 
 

@@ -41,7 +41,10 @@ def test_envelope_rejects_naive_timestamp_and_unknown_fields() -> None:
 
 def test_envelope_is_frozen_and_round_trips() -> None:
     envelope = ModelEventEnvelope[ModelThing](
-        payload=ModelThing(value=3), topic="onex.evt.x.v1", category="command", operation="op"
+        payload=ModelThing(value=3),
+        topic="onex.evt.x.v1",
+        category="command",  # type: ignore[arg-type]
+        operation="op",
     )
     with pytest.raises(ValidationError):
         envelope.topic = "other"  # type: ignore[misc]
