@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from omnibase_infra.enums import EnumLifecycleEventType
 
@@ -31,6 +31,14 @@ class ModelLifecycleEvent(BaseModel):
     emitted_at: AwareDatetime
     data: dict[str, Any] = Field(default_factory=dict)
     sequence: int | None = None
+
+    @field_validator("data")
+    @classmethod
+    def _data_keeps_common_fields(cls, data: dict[str, Any]) -> dict[str, Any]:
+        # on the wire the event's own fields sit beside the common ones: none may shadow them
+        if clash := sorted(data.keys() & cls.model_fields.keys()):
+            raise ValueError(f"data repeats the common field(s) {', '.join(clash)}; rename them")
+        return data
 
     @classmethod
     def create(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from pydantic import ValidationError
@@ -143,3 +143,16 @@ def test_round_trips_and_forbids_extra_fields() -> None:
         ModelLifecycleEvent.model_validate({**event.model_dump(), "payload": {}})
     with pytest.raises(ValidationError):
         event.sequence = 8  # type: ignore[misc]
+
+
+def test_data_may_not_shadow_a_common_wire_field() -> None:
+    with pytest.raises(ValidationError, match="data repeats the common field"):
+        ModelLifecycleEvent.create(
+            EnumLifecycleEventType.NODE_BECAME_ACTIVE,
+            node_id=uuid4(),
+            causation_id=uuid4(),
+            correlation_id=uuid4(),
+            emitted_at=datetime(2026, 3, 1, tzinfo=UTC),
+            position=0,
+            data={"topic": "elsewhere"},
+        )
