@@ -61,6 +61,10 @@ from omnibase_infra.stores.timestamps import require_aware
 
 _MIGRATION_LOCK = zlib.crc32(b"omnibase_infra.registration.migrate")
 """Key of the advisory lock that serialises migrations across processes."""
+_OUTBOX_LOCK = zlib.crc32(b"omnibase_infra.registration.outbox")
+"""Key of the advisory lock held from a transaction's outbox insert to its commit, so that
+outbox ``sequence`` order is commit order: a reader paging by sequence never skips an event
+that commits later with a smaller sequence."""
 _NODE_LOCKS = 1_001
 _CLOCK_LOCKS = 1_002
 """Advisory lock namespaces (first key of the two-key form) for rows that do not exist yet."""
@@ -387,9 +391,13 @@ class _PostgresTransaction:
         self._pending_dead.setdefault(dead_letter.dead_letter_id, dead_letter)
 
     # --- sending the writes --------------------------------------------------------------------
-    def flush(self) -> None:
-        """Send every pending write; raises a retryable ``ModelStoreUnavailableError`` when an
-        inbox record conflicts with one another process committed meanwhile."""
+    def flush(self, *, final: bool = False) -> None:
+        """Send the pending writes; raises a retryable ``ModelStoreUnavailableError`` when an
+        inbox record conflicts with one another process committed meanwhile.
+
+        Outbox events wait for the ``final`` flush right before commit, where they are
+        inserted under the outbox lock (nothing reads the outbox inside a transaction).
+        """
         if self._pending_nodes:
             nodes = list(self._pending_nodes.values())
             self._pending_nodes.clear()
@@ -402,10 +410,6 @@ class _PostgresTransaction:
             clocks = self._pending_clocks.copy()
             self._pending_clocks.clear()
             self._execute("flush", _UPSERT_CLOCKS, (list(clocks), list(clocks.values())))
-        if self._pending_events:
-            events = self._pending_events.copy()
-            self._pending_events.clear()
-            self._execute("flush", _INSERT_EVENTS, _event_columns(events))
         if self._pending_dead:
             letters = list(self._pending_dead.values())
             self._pending_dead.clear()
@@ -431,6 +435,11 @@ class _PostgresTransaction:
                     {"envelope_id": str(taken), "store_url": self._store.url},
                 )
                 raise self.failure
+        if final and self._pending_events:
+            events = self._pending_events.copy()
+            self._pending_events.clear()
+            self._execute("flush", "SELECT pg_advisory_xact_lock(%s)", (_OUTBOX_LOCK,))
+            self._execute("flush", _INSERT_EVENTS, _event_columns(events))
 
 
 def _node_columns(nodes: Sequence[ModelRegistrationProjection]) -> tuple[list[Any], ...]:
@@ -644,7 +653,7 @@ class StoreRegistrationPostgres:
                 yield txn
                 if txn.failure is not None:
                     raise txn.failure
-                txn.flush()
+                txn.flush(final=True)
                 try:
                     conn.commit()
                 except psycopg.Error as exc:
@@ -689,8 +698,8 @@ class StoreRegistrationPostgres:
     def iter_events(self, after_sequence: int = 0) -> Iterator[ModelLifecycleEvent]:
         """Committed events with ``sequence > after_sequence`` in sequence order, read in pages.
 
-        With several processes writing, ``sequence`` is the order in which events were written
-        into the outbox; each process's own events keep their commit order.
+        ``sequence`` is commit order, also with several processes writing: each transaction
+        inserts its events last, under an advisory lock held until it commits.
         """
         last = after_sequence
         while True:

@@ -386,3 +386,47 @@ def test_retry_gives_up_after_the_time_bound() -> None:
         run_with_store_retry(store.migrate, max_seconds=0.3, initial_delay=0.05)
     assert not caught.value.retryable
     assert "gave up after" in caught.value.message
+
+
+def test_outbox_sequence_is_commit_order_across_processes(
+    pg_store: StoreRegistrationPostgres, postgres_fresh_url: str
+) -> None:
+    """A transaction that inserted its events holds the outbox until it commits, so a reader
+    paging by ``sequence`` never sees a later sequence before an earlier one commits."""
+    from omnibase_infra.stores import store_registration_postgres as module
+
+    other = StoreRegistrationPostgres(postgres_fresh_url)
+    first_flushed, release_first = threading.Event(), threading.Event()
+    original_flush = module._PostgresTransaction.flush
+
+    def flush_then_pause(self: Any, *, final: bool = False) -> None:
+        original_flush(self, final=final)
+        if final and threading.current_thread().name == "first":
+            first_flushed.set()
+            assert release_first.wait(30)
+
+    first_ids, second_ids = [uuid4() for _ in range(3)], [uuid4() for _ in range(3)]
+
+    def write(store: StoreRegistrationPostgres, envelope_ids: list[UUID]) -> None:
+        with store.transaction() as txn:
+            txn.append_events([_event(envelope_id, uuid4()) for envelope_id in envelope_ids])
+
+    first = threading.Thread(target=write, args=(pg_store, first_ids), name="first")
+    second = threading.Thread(target=write, args=(other, second_ids), name="second")
+    try:
+        module._PostgresTransaction.flush = flush_then_pause  # type: ignore[method-assign]
+        first.start()
+        assert first_flushed.wait(30)  # events inserted, not committed
+        second.start()
+        second.join(0.5)
+        assert second.is_alive()  # waits for the outbox lock the first transaction holds
+        assert list(pg_store.iter_events()) == []  # nothing committed yet
+        release_first.set()
+        first.join(30)
+        second.join(30)
+    finally:
+        module._PostgresTransaction.flush = original_flush  # type: ignore[method-assign]
+        release_first.set()
+        other.close()
+    causes = [event.causation_id for event in pg_store.iter_events()]
+    assert causes == first_ids + second_ids  # sequence order == commit order
