@@ -15,6 +15,7 @@ import contextlib
 import glob
 import os
 import pwd
+import shlex
 import shutil
 import socket
 import subprocess
@@ -80,6 +81,15 @@ def unavailable_reason() -> str | None:
     return None
 
 
+def as_user(cmd: list[str], user: str) -> list[str]:
+    """``cmd`` wrapped to run as ``user`` (the caller is root): ``runuser`` when it is on
+    ``PATH``, else ``su``, whose ``-c`` takes one shell command line, so the arguments are
+    quoted with :func:`shlex.join` and reach the program exactly as given."""
+    if shutil.which("runuser"):
+        return ["runuser", "-u", user, "--", *cmd]
+    return ["su", user, "-s", "/bin/sh", "-c", shlex.join(cmd)]
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -111,10 +121,7 @@ class PostgresTestServer:
     def _run(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         cmd = [str(self.bindir / args[0]), *args[1:]]
         if self._as_root:
-            if shutil.which("runuser"):
-                cmd = ["runuser", "-u", _SERVER_USER, "--", *cmd]
-            else:
-                cmd = ["su", _SERVER_USER, "-s", "/bin/sh", "-c", " ".join(cmd)]
+            cmd = as_user(cmd, _SERVER_USER)
         result = subprocess.run(
             cmd, capture_output=True, text=True, timeout=timeout, cwd=self.root, check=False
         )

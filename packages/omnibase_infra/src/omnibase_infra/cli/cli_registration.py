@@ -4,6 +4,10 @@ The commands are thin: parsing and printing live here, formatting in ``cli_views
 ``cli_table``, the run loop in ``cli_run``, the demo in ``omnibase_infra.simulation``. Every user
 error prints one line, ``onex-registration: error: ...``, on stderr and exits non-zero (2 for
 usage errors, 1 otherwise); a traceback is never shown.
+
+This module is the console entry point: it imports only the standard library and light
+modules, and everything heavy (models, stores, the runtime, the database drivers) inside the
+command that needs it, so ``--help`` and usage errors answer at once.
 """
 
 from __future__ import annotations
@@ -13,26 +17,22 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
-from typing import NoReturn, TextIO, TypeVar
+from typing import TYPE_CHECKING, NoReturn, TextIO, TypeVar
 
-from omnibase_core.models.errors import ModelOnexError
-from omnibase_infra.cli.cli_views import (
-    dead_letter_json,
-    dead_letters_table,
-    event_json,
-    events_table,
-    node_json,
-    nodes_table,
-)
-from omnibase_infra.enums import EnumRegistrationState
-from omnibase_infra.models import ModelPartition
-from omnibase_infra.stores.protocol_registration_store import ProtocolRegistrationStore
-from omnibase_infra.stores.store_factory import default_store_url, open_store, store_url_scheme
+from omnibase_infra.cli.cli_text import one_line
+from omnibase_infra.enums.enum_registration_state import EnumRegistrationState
+
+if TYPE_CHECKING:
+    from omnibase_infra.models import ModelPartition
+    from omnibase_infra.stores.model_store_url import ModelStoreUrl
+    from omnibase_infra.stores.protocol_registration_store import ProtocolRegistrationStore
 
 RowT = TypeVar("RowT")
 
 PROG = "onex-registration"
+#: Shown by ``--help``; equal to ``store_factory.ENV_STORE_URL`` and ``DEFAULT_STORE_URL``
+#: (a test keeps them so) without importing the stores for a help text.
+STORE_DEFAULT_HELP = "$ONEX_REGISTRATION_STORE, else sqlite:///registration.db"
 
 
 class _UsageError(Exception):
@@ -67,34 +67,56 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(exc), 2)
     except _UserError as exc:
         return _fail(str(exc), 1)
-    except ModelOnexError as exc:
-        return _fail(exc.message, 1)
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
     except BrokenPipeError:
+        # a reading command piped into `head`: the reader has what it wanted
         _silence_stdout()
         return 0
-    except OSError as exc:
-        return _fail(f"{exc.strerror or exc} ({exc.filename})" if exc.filename else str(exc), 1)
     except Exception as exc:
-        return _fail(f"unexpected {type(exc).__name__}: {_one_line(str(exc))}", 1)
+        return _fail(_describe(exc), 1)
+
+
+def _describe(exc: Exception) -> str:
+    """The one-line message of an error no command turned into a ``_UserError``."""
+    from omnibase_core.models.errors import ModelOnexError  # loaded by whoever raised it
+
+    if isinstance(exc, ModelOnexError):
+        return exc.message
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or exc} ({exc.filename})" if exc.filename else str(exc)
+    return f"unexpected {type(exc).__name__}: {one_line(str(exc))}"
 
 
 # --- commands ------------------------------------------------------------------------------------
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from omnibase_infra.cli.cli_output_guard import output_conflict
     from omnibase_infra.cli.cli_run import run_file  # the runtime is loaded only when needed
 
+    store_url = _parse_store(args.store)
     path = Path(args.events)
     if not path.is_file():
         reason = "is a folder" if path.is_dir() else "does not exist"
         raise _UserError(f"input file {args.events} {reason}")
-    with _store(args.store, must_exist=False) as store, _output(args.out) as out:
+    conflict = output_conflict(
+        args.out,
+        [("the input file", args.events), *store_url.sqlite_files()],
+        stdout_fd=_stdout_fd(),
+    )
+    if conflict is not None:
+        remedy = "choose another --out file" if args.out != "-" else "redirect it elsewhere"
+        raise _UsageError(f"{conflict}: writing there would destroy it; {remedy}")
+    from omnibase_infra.models import ModelPartition
+
+    with _store(store_url, must_exist=False) as store, _output(args.out) as out:
         run_file(
             path,
             store,
-            partition=args.partition,
+            partition=args.partition or ModelPartition(),
             batch_size=args.batch_size,
             out=out,
             err=sys.stderr,
@@ -103,8 +125,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_nodes(args: argparse.Namespace) -> int:
+    from omnibase_infra.cli.cli_views import node_json, nodes_table
+
     state = EnumRegistrationState(args.state) if args.state else None
-    with _store(args.store, must_exist=True) as store:
+    with _store(_parse_store(args.store), must_exist=True) as store:
         nodes = store.list_nodes(state)
     empty = f"no nodes{f' in state {state.value}' if state else ''}"
     _print_listing(nodes, args.json, node_json, nodes_table, empty)
@@ -112,36 +136,50 @@ def _cmd_nodes(args: argparse.Namespace) -> int:
 
 
 def _cmd_events(args: argparse.Namespace) -> int:
-    with _store(args.store, must_exist=True) as store:
+    from omnibase_infra.cli.cli_views import event_json, events_table
+
+    with _store(_parse_store(args.store), must_exist=True) as store:
+        events = store.iter_events(after_sequence=args.after_sequence)
         if args.json:
-            _print_lines(event_json(e) for e in store.iter_events())
+            _print_lines(event_json(e) for e in events)
             return 0
-        events = list(store.iter_events())
-    _print_listing(events, False, event_json, events_table, "no events")
+        listed = list(events)
+    empty = "no events" + (f" after sequence {args.after_sequence}" if args.after_sequence else "")
+    _print_listing(listed, False, event_json, events_table, empty)
     return 0
 
 
 def _cmd_dead_letters(args: argparse.Namespace) -> int:
-    with _store(args.store, must_exist=True) as store:
+    from omnibase_infra.cli.cli_views import dead_letter_json, dead_letters_table
+
+    with _store(_parse_store(args.store), must_exist=True) as store:
         dead_letters = store.list_dead_letters()
     _print_listing(dead_letters, args.json, dead_letter_json, dead_letters_table, "no dead letters")
     return 0
 
 
 def _cmd_store_migrate(args: argparse.Namespace) -> int:
-    with _store(args.store, must_exist=False) as store:
+    with _store(_parse_store(args.store), must_exist=False) as store:
         version = store.migrate()
-        print(f"{store.url}: schema version {version}")
+        print(f"{one_line(store.url)}: schema version {version}")
     return 0
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
+    from omnibase_core.enums import EnumCoreErrorCode
+    from omnibase_core.models.errors import ModelOnexError
     from omnibase_infra.simulation.service_registration_demo import ServiceRegistrationDemo
 
-    demo = ServiceRegistrationDemo(
-        seed=args.seed, nodes=args.nodes, minutes=args.minutes, store_url=args.store
-    )
-    report = demo.run()
+    store_url = None if args.store is None else _parse_store(args.store).url
+    try:
+        demo = ServiceRegistrationDemo(
+            seed=args.seed, nodes=args.nodes, minutes=args.minutes, store_url=store_url
+        )
+        report = demo.run()
+    except ModelOnexError as exc:
+        if exc.error_code is EnumCoreErrorCode.INVALID_PARAMETER:
+            raise _UsageError(exc.message) from None  # a parameter or a store that is not empty
+        raise
     print(report.account)
     if report.failures:
         for failure in report.failures:
@@ -157,20 +195,22 @@ def _build_parser() -> _Parser:
     parser = _Parser(
         prog=PROG,
         description="Run the node registration orchestrator and inspect its registry.",
-        epilog=f"--store defaults to $ONEX_REGISTRATION_STORE, else {default_store_url({})}.",
+        epilog=f"--store defaults to {STORE_DEFAULT_HELP}.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument(
+        "--version", action=_VersionAction, nargs=0, help="show the version and exit"
+    )
     commands = parser.add_subparsers(
         dest="command", required=True, metavar="COMMAND", parser_class=_Parser
     )
 
     run = commands.add_parser("run", help="apply a JSON-lines file of envelopes")
-    run.add_argument("events", metavar="EVENTS.jsonl", help="one envelope per line (DESIGN 6.5)")
+    run.add_argument("events", metavar="EVENTS.jsonl", help="one envelope per line")
     _add_store(run)
     run.add_argument(
         "--partition",
         type=_partition,
-        default=ModelPartition(),
+        default=None,
         metavar="I/N",
         help="own only the nodes whose id hashes to I of N (default 0/1: all)",
     )
@@ -200,6 +240,13 @@ def _build_parser() -> _Parser:
     events = commands.add_parser("events", help="every emitted event in commit order")
     _add_store(events)
     events.add_argument("--json", action="store_true", help="one JSON object per line")
+    events.add_argument(
+        "--after-sequence",
+        type=_non_negative_int,
+        default=0,
+        metavar="N",
+        help="only events whose sequence is above N (what a run's --out missed after N)",
+    )
     events.set_defaults(handler=_cmd_events)
 
     dead = commands.add_parser("dead-letters", help="every dead-lettered input with its reason")
@@ -238,15 +285,44 @@ def _add_store(parser: argparse.ArgumentParser) -> None:
         "--store",
         default=None,
         metavar="URL",
-        help="store URL (default $ONEX_REGISTRATION_STORE, else sqlite:///registration.db)",
+        help=f"store URL (default {STORE_DEFAULT_HELP})",
     )
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: the installed version, looked up only when asked for."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> NoReturn:
+        from omnibase_infra import __version__
+
+        parser.exit(message=f"{parser.prog} {__version__}\n")
+
+
 def _partition(spec: str) -> ModelPartition:
+    """``--partition I/N``; the model (and pydantic) is loaded only when the option is given."""
+    from omnibase_core.models.errors import ModelOnexError
+    from omnibase_infra.models import ModelPartition
+
     try:
         return ModelPartition.parse(spec)
     except ModelOnexError as exc:
         raise argparse.ArgumentTypeError(exc.message) from None
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} must be 0 or more")
+    return value
 
 
 def _positive_int(text: str) -> int:
@@ -272,37 +348,47 @@ def _minutes(text: str) -> float:
 # --- helpers -------------------------------------------------------------------------------------
 
 
+def _parse_store(url: str | None) -> ModelStoreUrl:
+    """``--store`` (or the default) read by the one rule every command shares.
+
+    Raises ``_UserError`` for an unknown scheme or a malformed URL.
+    """
+    from omnibase_core.models.errors import ModelOnexError
+    from omnibase_infra.stores.store_factory import parse_store_url
+
+    try:
+        return parse_store_url(url)
+    except ModelOnexError as exc:
+        raise _UserError(exc.message) from None
+
+
 @contextmanager
-def _store(url: str | None, *, must_exist: bool) -> Iterator[ProtocolRegistrationStore]:
-    """Open the store at ``url`` (or the default), closing it afterwards.
+def _store(url: ModelStoreUrl, *, must_exist: bool) -> Iterator[ProtocolRegistrationStore]:
+    """Open the store at ``url``, closing it afterwards.
 
     With ``must_exist`` a SQLite file that is not there is an error rather than a new empty
     registry: reading commands must not create stores by accident.
     """
-    url = (url or default_store_url()).strip()
-    scheme = store_url_scheme(url)
-    if must_exist and scheme == "sqlite":
-        path = _sqlite_path(url)
-        if path is not None and not path.exists():
-            raise _UserError(
-                f"no SQLite store at {path} (from --store {url}); run "
-                f"'{PROG} run EVENTS.jsonl --store {url}' or '{PROG} store migrate' first"
-            )
-    store = open_store(url)
+    from omnibase_infra.stores.store_factory import open_store
+
+    if must_exist and url.sqlite_path is not None and not os.path.exists(url.sqlite_path):
+        raise _UserError(
+            f"no SQLite store at {url.sqlite_path} (from --store {url.url}); run "
+            f"'{PROG} run EVENTS.jsonl --store {url.url}' or '{PROG} store migrate' first"
+        )
+    store = open_store(url.url)
     try:
         yield store
     finally:
         store.close()
 
 
-def _sqlite_path(url: str) -> Path | None:
-    rest = url.split("://", 1)[1]
-    if not rest.startswith("/"):
+def _stdout_fd() -> int | None:
+    """The descriptor behind ``sys.stdout``, or ``None`` when it has none (a test capture)."""
+    try:
+        return sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
         return None
-    path = rest[1:]
-    if path in ("", ":memory:") or path.startswith("file:"):
-        return None
-    return Path(path)
 
 
 @contextmanager
@@ -342,21 +428,11 @@ def _print_lines(lines: Iterator[str] | Sequence[str]) -> None:
 
 
 def _fail(message: str, status: int) -> int:
-    print(f"{PROG}: error: {_one_line(message)}", file=sys.stderr)
+    print(f"{PROG}: error: {one_line(message)}", file=sys.stderr)
     return status
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split()) or "(no detail)"
 
 
 def _silence_stdout() -> None:
     # Python flushes stdout at exit; a closed pipe would raise again there.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
-
-
-def _version() -> str:
-    from omnibase_infra import __version__
-
-    return __version__

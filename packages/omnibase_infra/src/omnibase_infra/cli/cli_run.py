@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from omnibase_infra.cli.cli_text import printable
 from omnibase_infra.cli.cli_views import counts_line, event_json, states_line
 from omnibase_infra.models import ModelLifecycleEvent, ModelPartition
 from omnibase_infra.runtime.model_run_summary import ModelRunSummary
@@ -93,9 +94,9 @@ def format_summary(
         return f"  {label:<15}{value:>{width},}{f'   ({detail})' if detail else ''}\n"
 
     rate = f", {summary.messages_per_second:,.0f} messages/s" if summary.elapsed_seconds else ""
-    target = "standard output" if out_name in ("-", "<stdout>") else out_name
+    target = "standard output" if out_name in ("-", "<stdout>") else printable(out_name)
     return (
-        f"run {source} -> {store_url} (partition {partition.key}, "
+        f"run {printable(source)} -> {printable(store_url)} (partition {partition.key}, "
         f"{summary.batches} batch{'' if summary.batches == 1 else 'es'}{rate})\n"
         + row("lines", lines, f"{blank} blank" if blank else "")
         + row("applied", summary.applied)

@@ -1,9 +1,15 @@
-"""Plain-text tables for the command line."""
+"""Plain-text tables for the command line.
+
+Every cell goes through :func:`printable`: a value (a node name, a version, a dead letter's
+detail) can never start a new row, move the cursor or send a terminal escape sequence.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+
+from omnibase_infra.cli.cli_text import printable
 
 
 def render_table(
@@ -14,7 +20,9 @@ def render_table(
     """Render ``rows`` under ``headers`` as aligned columns separated by two spaces.
 
     Columns whose index is in ``right_aligned`` are right-aligned (numbers). ``None`` cells
-    print as ``-``. Trailing spaces are stripped so the output diffs cleanly.
+    print as ``-``; every other value is shown through :func:`printable`, so the table has
+    exactly one line per row whatever the values hold. Trailing spaces are stripped so the
+    output diffs cleanly. Raises nothing.
     """
     cells = [[_cell(value) for value in row] for row in rows]
     widths = [len(h) for h in headers]
@@ -44,4 +52,4 @@ def _cell(value: object) -> str:
         return "-"
     if isinstance(value, datetime):
         return format_timestamp(value)
-    return str(value)
+    return printable(str(value))

@@ -6,7 +6,8 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from omnibase_core.enums import EnumNodeKind
+from omnibase_core.enums import EnumCoreErrorCode, EnumNodeKind
+from omnibase_core.models.errors import ModelOnexError
 from omnibase_infra.cli.cli_table import render_table
 from omnibase_infra.enums import EnumLifecycleEventType, EnumRegistrationState
 from omnibase_infra.models import ModelLifecycleEvent, ModelRegistrationProjection
@@ -18,6 +19,7 @@ from omnibase_infra.simulation.model_demo_report import ModelDemoReport
 from omnibase_infra.simulation.model_invariant_result import ModelInvariantResult
 from omnibase_infra.simulation.service_cluster_simulator import ServiceClusterSimulator
 from omnibase_infra.simulation.service_demo_invariants import ServiceDemoInvariants
+from omnibase_infra.stores.protocol_registration_store import ProtocolRegistrationStore
 from omnibase_infra.stores.store_factory import open_store
 
 _SHORT_TYPES = {
@@ -53,8 +55,13 @@ class ServiceRegistrationDemo:
         ServiceClusterSimulator(seed=seed, nodes=nodes, minutes=minutes)  # validate early
 
     def run(self) -> ModelDemoReport:
-        """Simulate, apply, inspect and check. Raises ``ModelOnexError`` when the store cannot
-        be opened or the orchestrator cannot start."""
+        """Simulate, apply, inspect and check.
+
+        The invariants compare the store with the simulated history alone, so a given store
+        must be empty. Raises ``ModelOnexError``: ``INVALID_PARAMETER`` when the given store
+        already holds data (nothing is written to it), and the store's and the
+        orchestrator's errors when the store cannot be opened or the orchestrator cannot start.
+        """
         if self._store_url is not None:
             return self._run_on(self._store_url, "given store")
         with tempfile.TemporaryDirectory(prefix="onex-registration-demo-") as folder:
@@ -64,6 +71,7 @@ class ServiceRegistrationDemo:
     def _run_on(self, url: str, store_label: str) -> ModelDemoReport:
         store = open_store(url)
         try:
+            _require_empty(store)
             with ServiceRegistrationRuntime(store) as runtime:
                 window = runtime.settings.liveness_window.total_seconds()
                 history = ServiceClusterSimulator(
@@ -215,6 +223,26 @@ class ServiceRegistrationDemo:
             rows,
             right_aligned=frozenset({3}),
         )
+
+
+def _require_empty(store: ProtocolRegistrationStore) -> None:
+    """Raise ``ModelOnexError(INVALID_PARAMETER)`` unless ``store`` holds no data at all.
+
+    Counts the processed inputs first (one grouped query), then looks for one event and one
+    node, so a large store is refused without being read whole.
+    """
+    processed = sum(store.count_outcomes().values())
+    has_events = next(iter(store.iter_events()), None) is not None
+    if not processed and not has_events and not store.list_nodes():
+        return
+    held = f"{processed:,} processed inputs" if processed else "events and nodes"
+    raise ModelOnexError(
+        f"the store {store.url} already holds data ({held}); the demo checks its invariants "
+        "against what it simulates alone, so it needs an empty store: give --store a new "
+        "file or database, or omit --store for a temporary one",
+        EnumCoreErrorCode.INVALID_PARAMETER,
+        {"store_url": store.url, "processed_inputs": processed},
+    )
 
 
 def _reasons(counts: dict[str, int]) -> str:

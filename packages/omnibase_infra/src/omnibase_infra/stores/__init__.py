@@ -1,18 +1,21 @@
 """Registration stores: one protocol, one implementation per backend, chosen by URL."""
 
+from omnibase_infra.stores.model_store_url import ModelStoreUrl
 from omnibase_infra.stores.protocol_registration_store import ProtocolRegistrationStore
 from omnibase_infra.stores.protocol_registration_transaction import (
     ProtocolRegistrationTransaction,
 )
-from omnibase_infra.stores.store_factory import default_store_url, open_store
+from omnibase_infra.stores.store_factory import default_store_url, open_store, parse_store_url
 from omnibase_infra.stores.store_registration_memory import StoreRegistrationMemory
 from omnibase_infra.stores.store_registration_sqlite import StoreRegistrationSqlite
 
 __all__ = [
+    "ModelStoreUrl",
     "ProtocolRegistrationStore",
     "ProtocolRegistrationTransaction",
     "StoreRegistrationMemory",
     "StoreRegistrationSqlite",
     "default_store_url",
     "open_store",
+    "parse_store_url",
 ]

@@ -5,6 +5,10 @@ Accepted URLs: ``memory://``, ``sqlite:///relative/path.db``, ``sqlite:////absol
 module is imported only when its scheme is asked for, so the PostgreSQL driver is never loaded
 for a SQLite store. A backend class is constructed as ``cls(url)`` and then ``migrate()`` is
 called, so the schema is current before the store is handed out.
+
+Every command reads its ``--store`` through :func:`parse_store_url`, the one rule for what a
+URL means (backend, SQLite file, options), so a URL ``run`` accepts works the same for every
+other command.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any, cast
 
 from omnibase_core.enums import EnumCoreErrorCode
 from omnibase_core.models.errors import ModelOnexError
+from omnibase_infra.stores.model_store_url import ModelStoreUrl
 from omnibase_infra.stores.protocol_registration_store import ProtocolRegistrationStore
 
 ENV_STORE_URL = "ONEX_REGISTRATION_STORE"
@@ -37,6 +42,7 @@ _BACKENDS: dict[str, tuple[str, str]] = {
         "StoreRegistrationPostgres",
     ),
 }
+_SQLITE_MEMORY = ":memory:"
 
 
 def default_store_url(environ: Mapping[str, str] | None = None) -> str:
@@ -46,20 +52,42 @@ def default_store_url(environ: Mapping[str, str] | None = None) -> str:
     return value or DEFAULT_STORE_URL
 
 
-def store_url_scheme(url: str) -> str:
-    """The backend scheme of ``url`` (``memory``, ``sqlite``, ``postgresql``).
+def parse_store_url(url: str | None = None) -> ModelStoreUrl:
+    """Read ``url`` (default: :func:`default_store_url`) the way :func:`open_store` opens it.
 
-    Raises ``ModelOnexError(CONFIGURATION_ERROR)`` when the URL has no known scheme.
+    The scheme picks the backend (case-insensitive; ``postgres`` is ``postgresql``). A SQLite
+    URL is checked by the SQLite store's own rule (path, ``?synchronous=`` option), so the
+    file named here is the file the store opens; ``memory://`` takes nothing after the
+    scheme. A PostgreSQL URL is checked further by its store when it connects. Raises
+    ``ModelOnexError(CONFIGURATION_ERROR)`` for an unknown scheme or a malformed URL, with a
+    one-line message listing the accepted forms.
     """
-    scheme, sep, _rest = url.strip().partition("://")
+    text = default_store_url() if url is None else url.strip()
+    scheme, sep, rest = text.partition("://")
     scheme = scheme.lower()
     if not sep or scheme not in _BACKENDS:
         raise ModelOnexError(
-            f"store URL {_mask(url)!r} is not supported; accepted URLs: {ACCEPTED_URLS}",
+            f"store URL {_mask(text)!r} is not supported; accepted URLs: {ACCEPTED_URLS}",
             EnumCoreErrorCode.CONFIGURATION_ERROR,
-            {"store_url": _mask(url)},
+            {"store_url": _mask(text)},
         )
-    return scheme
+    if scheme == "memory":
+        if rest:
+            raise ModelOnexError(
+                f"store URL {text!r}: the memory store takes exactly 'memory://' (no path or "
+                f"options); accepted URLs: {ACCEPTED_URLS}",
+                EnumCoreErrorCode.CONFIGURATION_ERROR,
+                {"store_url": text},
+            )
+        return ModelStoreUrl(url=text, scheme="memory")
+    if scheme == "sqlite":
+        from omnibase_infra.stores.store_registration_sqlite import StoreRegistrationSqlite
+
+        path, _synchronous = StoreRegistrationSqlite.parse_url(text)
+        return ModelStoreUrl(
+            url=text, scheme="sqlite", sqlite_path=None if path == _SQLITE_MEMORY else path
+        )
+    return ModelStoreUrl(url=text, scheme="postgresql")
 
 
 def open_store(url: str | None = None) -> ProtocolRegistrationStore:
@@ -70,8 +98,8 @@ def open_store(url: str | None = None) -> ProtocolRegistrationStore:
     example a missing folder or a database that cannot be reached), always as
     ``ModelOnexError`` with a one-line message.
     """
-    url = default_store_url() if url is None else url.strip()
-    scheme = store_url_scheme(url)
+    parsed = parse_store_url(url)
+    url, scheme = parsed.url, parsed.scheme
     module_name, class_name = _BACKENDS[scheme]
     try:
         module = importlib.import_module(module_name)
