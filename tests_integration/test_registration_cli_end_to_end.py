@@ -244,7 +244,7 @@ def test_garbage_and_naive_lines_are_dead_lettered_with_their_line_numbers(
         3: "invalid_envelope",
         4: "invalid_envelope",
         5: "invalid_envelope",
-        6: "invalid_payload",
+        6: "invalid_envelope",
         7: "unparseable",
     }
     assert all(d["source"] == "bad.jsonl" for d in letters.values())

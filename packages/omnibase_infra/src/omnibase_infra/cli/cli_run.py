@@ -44,10 +44,10 @@ def run_file(
 
     with (
         ServiceRegistrationRuntime(store, partition=partition, batch_size=batch_size) as runtime,
-        path.open(encoding="utf-8", errors="replace", newline=None) as lines,
+        path.open("rb") as stream,
     ):
-        summary, _ = runtime.run_lines(
-            lines,
+        summary, _ = runtime.run_stream(
+            stream,
             path.name,
             progress=progress.update if progress else None,
             on_events=write_events,

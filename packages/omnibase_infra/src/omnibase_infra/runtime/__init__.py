@@ -1,4 +1,5 @@
-"""The registration runtime: the wire codec and the service that applies envelopes."""
+"""The registration runtime: the line reader, the wire codec and the service that applies
+envelopes."""
 
 from omnibase_infra.runtime.model_run_summary import ModelRunSummary
 from omnibase_infra.runtime.service_registration_runtime import (
@@ -7,6 +8,7 @@ from omnibase_infra.runtime.service_registration_runtime import (
     ServiceRegistrationRuntime,
 )
 from omnibase_infra.runtime.wire_codec import decode_line, decode_object, encode_envelope
+from omnibase_infra.runtime.wire_lines import is_blank_line, iter_wire_lines
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
@@ -16,4 +18,6 @@ __all__ = [
     "decode_line",
     "decode_object",
     "encode_envelope",
+    "is_blank_line",
+    "iter_wire_lines",
 ]

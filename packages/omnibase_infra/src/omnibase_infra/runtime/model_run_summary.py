@@ -10,6 +10,8 @@ class ModelRunSummary(BaseModel):
 
     ``total`` is the number of inputs (blank lines of a file are not inputs) and always equals
     ``applied + ignored + duplicates + dead_lettered``; construction refuses anything else.
+    ``blank_lines`` counts the blank lines read (``lines`` = ``total + blank_lines`` for a run
+    over lines).
     ``ignored_by_reason`` is keyed by the reason code (the text before the first ``:`` of the
     handler's reason), ``dead_lettered_by_reason`` by :class:`EnumDeadLetterReason` value.
     ``duplicates`` are envelopes whose id the store had already recorded: they changed nothing.
@@ -18,6 +20,7 @@ class ModelRunSummary(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     total: int = Field(default=0, ge=0)
+    blank_lines: int = Field(default=0, ge=0)
     applied: int = Field(default=0, ge=0)
     ignored: int = Field(default=0, ge=0)
     duplicates: int = Field(default=0, ge=0)
@@ -41,6 +44,11 @@ class ModelRunSummary(BaseModel):
         if sum(self.dead_lettered_by_reason.values()) != self.dead_lettered:
             raise ValueError("dead_lettered_by_reason does not add up to dead_lettered")
         return self
+
+    @property
+    def lines(self) -> int:
+        """Lines read: every input plus the blank lines (for a run over lines)."""
+        return self.total + self.blank_lines
 
     @property
     def messages_per_second(self) -> float:

@@ -38,10 +38,18 @@ from omnibase_infra.nodes.node_registration_orchestrator.registry import (
     RegistryInfraNodeRegistrationOrchestrator,
 )
 from omnibase_infra.runtime.model_run_summary import ModelRunSummary
-from omnibase_infra.runtime.wire_codec import decode_line, encode_envelope, make_dead_letter
+from omnibase_infra.runtime.wire_codec import (
+    dead_letter_id,
+    decode_line,
+    encode_envelope,
+    line_bytes,
+    make_dead_letter,
+)
+from omnibase_infra.runtime.wire_lines import is_blank_line, iter_wire_lines
 from omnibase_infra.stores import ProtocolRegistrationStore, ProtocolRegistrationTransaction
 from omnibase_infra.stores.store_factory import open_store
 from omnibase_infra.stores.store_retry import arun_with_store_retry, run_with_store_retry
+from omnibase_infra.wire import find_violation
 
 #: An input of :meth:`ServiceRegistrationRuntime.apply`: a decoded envelope, or the dead letter
 #: the codec made of an unreadable message.
@@ -61,12 +69,24 @@ _KNOWN_INTENTS: Final = (
 
 @dataclass(slots=True)
 class _Item:
-    """One input with where it came from (for dead letters)."""
+    """One input with where it came from (for dead letters).
+
+    ``raw`` is the line's bytes (without its ``\\n``) when it came from a line; ``checked``
+    says the wire codec already held its values to the wire limits.
+    """
 
     value: RuntimeInput
-    raw: str | None = None
+    raw: bytes | None = None
     source: str | None = None
     line_number: int | None = None
+    checked: bool = False
+
+
+@dataclass(slots=True)
+class _LineCount:
+    """Blank lines read so far (they are counted, but are not inputs)."""
+
+    blank: int = 0
 
 
 @dataclass(slots=True)
@@ -92,9 +112,10 @@ class _Tally:
         self.events_emitted += other.events_emitted
         self.batches += other.batches
 
-    def summary(self, elapsed: float) -> ModelRunSummary:
+    def summary(self, elapsed: float, blank_lines: int = 0) -> ModelRunSummary:
         return ModelRunSummary(
             total=self.applied + self.ignored + self.duplicates + self.dead_lettered,
+            blank_lines=blank_lines,
             applied=self.applied,
             ignored=self.ignored,
             duplicates=self.duplicates,
@@ -110,14 +131,24 @@ class _Tally:
 class _RunProgress:
     """One run's totals: merges each committed batch, reports progress and keeps its events."""
 
-    __slots__ = ("_collect_events", "_events", "_on_events", "_progress", "_started", "_tally")
+    __slots__ = (
+        "_collect_events",
+        "_events",
+        "_lines",
+        "_on_events",
+        "_progress",
+        "_started",
+        "_tally",
+    )
 
     def __init__(
         self,
         progress: ProgressCallback | None,
         on_events: EventsCallback | None,
         collect_events: bool,
+        lines: _LineCount | None = None,
     ) -> None:
+        self._lines = lines or _LineCount()
         self._progress = progress
         self._on_events = on_events
         self._collect_events = collect_events
@@ -141,7 +172,7 @@ class _RunProgress:
         return self._summary(), self._events
 
     def _summary(self) -> ModelRunSummary:
-        return self._tally.summary(time.perf_counter() - self._started)
+        return self._tally.summary(time.perf_counter() - self._started, self._lines.blank)
 
 
 class ServiceRegistrationRuntime:
@@ -279,7 +310,7 @@ class ServiceRegistrationRuntime:
 
     def run_lines(
         self,
-        lines: Iterable[str],
+        lines: Iterable[bytes | str],
         source: str,
         *,
         progress: ProgressCallback | None = None,
@@ -287,22 +318,62 @@ class ServiceRegistrationRuntime:
         collect_events: bool = True,
         accepted_at: datetime | None = None,
     ) -> RunResult:
-        """Decode wire lines (DESIGN 6.5) and apply them like :meth:`apply`.
+        """Decode wire lines and apply them like :meth:`apply`; each item of ``lines`` is one
+        line (bytes, or text; an ending ``\\n`` is dropped, nothing else).
 
-        Lines are numbered from 1 and named ``source`` in dead letters; blank lines are not
-        messages and are skipped. An envelope without ``envelope_timestamp`` is stamped with
-        ``accepted_at`` (default: the time its line is read). Raises as :meth:`apply`.
+        Lines are numbered from 1 and named ``source`` in dead letters; blank lines (only
+        spaces, tabs and ``\\r``) are counted in the summary's ``blank_lines`` but are not
+        messages. Each line is decoded as strict UTF-8 by the wire codec. An envelope without
+        ``envelope_timestamp`` is stamped with ``accepted_at`` (default: the time its line is
+        read). Raises as :meth:`apply`.
         """
+        numbered = ((number, line_bytes(line)) for number, line in enumerate(lines, start=1))
+        return self._run_numbered(
+            numbered, source, progress, on_events, collect_events, accepted_at
+        )
+
+    def run_stream(
+        self,
+        stream: Iterable[bytes],
+        source: str,
+        *,
+        progress: ProgressCallback | None = None,
+        on_events: EventsCallback | None = None,
+        collect_events: bool = True,
+        accepted_at: datetime | None = None,
+    ) -> RunResult:
+        """Apply every line of a binary stream (a file opened ``"rb"``, a pipe, a FIFO,
+        ``sys.stdin.buffer``) like :meth:`run_lines`, reading it lazily.
+
+        Lines are split on ``\\n`` only (:func:`~omnibase_infra.runtime.wire_lines.
+        iter_wire_lines`) and numbered as the stream's own lines. Raises ``TypeError`` for a
+        text stream, ``OSError`` when reading fails, and as :meth:`apply`.
+        """
+        return self._run_numbered(
+            iter_wire_lines(stream), source, progress, on_events, collect_events, accepted_at
+        )
+
+    def _run_numbered(
+        self,
+        numbered: Iterable[tuple[int, bytes]],
+        source: str,
+        progress: ProgressCallback | None,
+        on_events: EventsCallback | None,
+        collect_events: bool,
+        accepted_at: datetime | None,
+    ) -> RunResult:
+        count = _LineCount()
 
         def items() -> Iterator[_Item]:
-            for number, line in enumerate(lines, start=1):
-                if not line.strip():
+            for number, line in numbered:
+                if is_blank_line(line):
+                    count.blank += 1
                     continue
                 stamp = accepted_at or datetime.now(UTC)
                 value = decode_line(line, source=source, line_number=number, accepted_at=stamp)
-                yield _Item(value, line.rstrip("\r\n"), source, number)
+                yield _Item(value, line, source, number, checked=True)
 
-        return self._run(items(), progress, on_events, collect_events)
+        return self._run(items(), progress, on_events, collect_events, count)
 
     async def apply_async(
         self,
@@ -344,6 +415,7 @@ class ServiceRegistrationRuntime:
         progress: ProgressCallback | None,
         on_events: EventsCallback | None,
         collect_events: bool,
+        lines: _LineCount | None = None,
     ) -> RunResult:
         self._check_open("apply")
         try:
@@ -358,7 +430,7 @@ class ServiceRegistrationRuntime:
             )
         if self._loop is None:
             self._loop = asyncio.new_event_loop()
-        run = _RunProgress(progress, on_events, collect_events)
+        run = _RunProgress(progress, on_events, collect_events, lines)
         for batch in self._batches(items):
             # a batch the database rolled back (lost connection, deadlock) is redone whole
             run.commit(
@@ -404,7 +476,7 @@ class ServiceRegistrationRuntime:
                     value.reason.value,
                     processed_at,
                 )
-            txn.add_dead_letter(value)
+            txn.add_dead_letter(self._scoped(value, inbox_id))
             tally.dead_lettered += 1
             tally.dead_lettered_by_reason[value.reason.value] += 1
             return
@@ -414,6 +486,20 @@ class ServiceRegistrationRuntime:
         if txn.get_outcome(inbox_id) is not None:
             tally.duplicates += 1
             return
+        if not item.checked:
+            violation = find_violation(envelope.model_dump())
+            if violation is not None:
+                self._dead_letter(
+                    txn,
+                    item,
+                    envelope,
+                    inbox_id,
+                    tally,
+                    processed_at,
+                    EnumDeadLetterReason.INVALID_ENVELOPE,
+                    f"beyond the wire limits: {violation}",
+                )
+                return
         node_id = getattr(envelope.payload, "node_id", None)
         if isinstance(node_id, UUID) and not self._partition.owns(node_id):
             self._dead_letter(
@@ -518,8 +604,9 @@ class ServiceRegistrationRuntime:
             make_dead_letter(
                 reason,
                 detail,
-                raw=item.raw if item.raw is not None else encode_envelope(envelope),
+                raw=_raw_text(item, envelope),
                 envelope_id=envelope.envelope_id,
+                key=inbox_id,
                 source=item.source,
                 line_number=item.line_number,
                 recorded_at=processed_at,
@@ -528,6 +615,23 @@ class ServiceRegistrationRuntime:
         txn.record_outcome(inbox_id, EnumMessageOutcome.DEAD_LETTERED, reason.value, processed_at)
         tally.dead_lettered += 1
         tally.dead_lettered_by_reason[reason.value] += 1
+
+    def _scoped(self, letter: ModelDeadLetter, inbox_id: UUID | None) -> ModelDeadLetter:
+        """A codec dead letter with the id of this partition's copy: from its inbox key, or,
+        for a line without an envelope id, from the line and (with several partitions) the
+        partition key, so two partitions dead-lettering the same input both keep theirs."""
+        if inbox_id is None and self._partition.count == 1:
+            return letter
+        letter_id = dead_letter_id(
+            inbox_id,
+            source=letter.source,
+            line_number=letter.line_number,
+            raw=letter.raw,
+            scope=self._partition.key,
+        )
+        if letter_id == letter.dead_letter_id:
+            return letter
+        return letter.model_copy(update={"dead_letter_id": letter_id})
 
     def _inbox_id(self, value: RuntimeInput) -> UUID | None:
         """The inbox key of an input: its envelope id, scoped to this partition unless it is a
@@ -591,6 +695,17 @@ def _run_batch(
     batch: list[_Item],
 ) -> tuple[_Tally, list[ModelLifecycleEvent]]:
     return loop.run_until_complete(apply_batch(batch))
+
+
+def _raw_text(item: _Item, envelope: ModelEventEnvelope[Any]) -> str:
+    """The raw line of an envelope being dead-lettered (it decoded, so it is UTF-8), or its
+    encoding when it did not come from a line."""
+    if item.raw is not None:
+        return item.raw.decode("utf-8", "surrogateescape")
+    try:
+        return encode_envelope(envelope)
+    except (TypeError, ValueError) as exc:
+        return f"(envelope {envelope.envelope_id} cannot be encoded: {exc})"
 
 
 def _one_line(text: str) -> str:

@@ -1,4 +1,4 @@
-"""The wire format of DESIGN 6.5: one JSON object per envelope, one envelope per line.
+"""The wire format: one JSON object per envelope, one envelope per line.
 
 :func:`decode_line` never raises for bad input: it returns either a validated
 :class:`ModelEventEnvelope` or a :class:`ModelDeadLetter` saying why the line cannot be applied,
@@ -7,12 +7,19 @@ producers, tests and the demo.
 
 Rules:
 
+- a line is the bytes between two ``\\n`` (see :mod:`omnibase_infra.runtime.wire_lines`); it
+  must be valid UTF-8 (else ``unparseable``, kept escaped) and one JSON value;
+- every value obeys the wire limits of :mod:`omnibase_infra.wire` (64-bit integers, finite
+  numbers, no NUL or lone surrogate in any string or key, instants in the years 1..9999 as
+  written and in UTC); a value beyond them is ``invalid_envelope`` naming its path;
 - ``category`` may be absent: it then follows the topic's second segment (``evt`` -> event,
   ``cmd`` -> command, ``intent`` -> intent);
 - ``envelope_timestamp`` may be absent: the runtime's accept time is used;
 - ``correlation_id`` may be absent: the envelope id is used, so re-reading a file gives the
   same correlation ids (random ones would break crash-safe re-runs);
-- timestamps must carry an offset; naive ones are refused;
+- timestamps (``envelope_timestamp`` and the payload's instants) are strings of the one form
+  ``YYYY-MM-DDTHH:MM:SS[.ffffff](Z|±HH:MM)``; numbers, naive times, dates alone and every
+  other form are ``invalid_envelope``;
 - a known ``payload_type`` is validated into its payload model (``invalid_payload`` on
   failure); an unknown one keeps the raw JSON object so routing reports it ``unroutable``.
 """
@@ -26,7 +33,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 from uuid import UUID
 
-from pydantic import BaseModel, ValidationError
+from pydantic import AwareDatetime, BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from omnibase_core.enums import EnumMessageCategory
@@ -38,6 +45,14 @@ from omnibase_infra.nodes.node_registration_orchestrator.models import (
     ModelNodeIntrospectionEvent,
     ModelRuntimeTick,
 )
+from omnibase_infra.wire import (
+    escape_raw,
+    find_violation,
+    parse_json_integer,
+    parse_wire_instant,
+    storable_text,
+)
+from omnibase_infra.wire.wire_text import UNSTORABLE_CHARACTERS
 
 #: Payload models the codec validates, by ``payload_type``.
 PAYLOAD_MODELS: Final[Mapping[str, type[BaseModel]]] = {
@@ -57,17 +72,39 @@ _ENVELOPE_CLASSES: Final[Mapping[str, type[ModelEventEnvelope[Any]]]] = {
     for name, model in PAYLOAD_MODELS.items()
 }
 _ENVELOPE_FIELDS: Final = frozenset(ModelEventEnvelope.model_fields)
+#: Fields of each payload model that hold an instant (checked in their one wire form).
+_INSTANT_FIELDS: Final[Mapping[str, tuple[str, ...]]] = {
+    name: tuple(
+        field
+        for field, info in model.model_fields.items()
+        if info.annotation in (AwareDatetime, datetime, AwareDatetime | None, datetime | None)
+    )
+    for name, model in PAYLOAD_MODELS.items()
+}
 _MAX_DETAIL_ERRORS: Final = 5
+_decode_json = json.JSONDecoder(parse_int=parse_json_integer).decode
 
 
 def dead_letter_id(
-    envelope_id: UUID | None, *, source: str | None, line_number: int | None, raw: str
+    key: UUID | None,
+    *,
+    source: str | None,
+    line_number: int | None,
+    raw: str,
+    scope: str | None = None,
 ) -> UUID:
-    """Deterministic id of a dead letter: from the envelope id when there is one, else from
-    where the input came from and its text, so re-reading the same input never doubles it."""
-    if envelope_id is not None:
-        return uuid.uuid5(_DEAD_LETTER_NAMESPACE, str(envelope_id))
-    return uuid.uuid5(_DEAD_LETTER_NAMESPACE, f"{source}\x00{line_number}\x00{raw}")
+    """Deterministic id of a dead letter, so re-reading the same input never doubles it.
+
+    ``key`` is the inbox key of the envelope it was made of (the envelope id, or the id the
+    runtime derives from it and the partition for a copy the partition does not own): one
+    inbox record, one dead letter, and two partitions dead-lettering the same envelope keep
+    two. A line without a readable envelope id is identified by its input name, line number
+    and text, and by ``scope`` (the partition key, when several partitions may read it).
+    """
+    if key is not None:
+        return uuid.uuid5(_DEAD_LETTER_NAMESPACE, str(key))
+    name = f"{source}\x00{line_number}\x00{raw}"
+    return uuid.uuid5(_DEAD_LETTER_NAMESPACE, name if scope is None else f"{scope}\x00{name}")
 
 
 def make_dead_letter(
@@ -75,20 +112,38 @@ def make_dead_letter(
     detail: str,
     *,
     raw: str,
+    raw_escaped: bool = False,
     envelope_id: UUID | None = None,
+    key: UUID | None = None,
+    scope: str | None = None,
     source: str | None = None,
     line_number: int | None = None,
     recorded_at: datetime | None = None,
 ) -> ModelDeadLetter:
-    """A dead letter with its deterministic id (``recorded_at`` defaults to now, UTC)."""
+    """A dead letter with its deterministic id (see :func:`dead_letter_id`; ``key`` defaults to
+    ``envelope_id``), ``recorded_at`` defaulting to now (UTC).
+
+    Every text is made storable: ``detail`` and ``source`` get NUL and lone surrogates written
+    as escapes, and a ``raw`` holding either is kept escaped (``raw_escaped``).
+    """
+    if not raw_escaped and UNSTORABLE_CHARACTERS.search(raw) is not None:
+        raw, raw_escaped = escape_raw(raw.encode("utf-8", "surrogatepass")), True
+    source = None if source is None else storable_text(source)
     return ModelDeadLetter(
-        dead_letter_id=dead_letter_id(envelope_id, source=source, line_number=line_number, raw=raw),
+        dead_letter_id=dead_letter_id(
+            key if key is not None else envelope_id,
+            source=source,
+            line_number=line_number,
+            raw=raw,
+            scope=scope,
+        ),
         envelope_id=envelope_id,
         reason=reason,
-        detail=detail,
+        detail=storable_text(detail),
         source=source,
         line_number=line_number,
         raw=raw,
+        raw_escaped=raw_escaped,
         recorded_at=recorded_at or datetime.now(UTC),
     )
 
@@ -113,8 +168,23 @@ def category_from_topic(topic: str) -> EnumMessageCategory | None:
     return TOPIC_CATEGORIES.get(segments[1])
 
 
+def line_bytes(line: bytes | str) -> bytes:
+    """The bytes of one wire line without its ending ``\\n`` (a ``\\r`` before it stays: it is
+    part of the line, and JSON reads it as whitespace). A ``str`` line is encoded back to the
+    bytes it was decoded from (``surrogateescape``), else with its lone surrogates as they are
+    (``surrogatepass``), which then fail the strict UTF-8 check."""
+    if isinstance(line, str):
+        try:
+            data = line.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            data = line.encode("utf-8", "surrogatepass")
+    else:
+        data = bytes(line)
+    return data[:-1] if data.endswith(b"\n") else data
+
+
 def decode_line(
-    line: str,
+    line: bytes | str,
     *,
     source: str | None = None,
     line_number: int | None = None,
@@ -122,22 +192,37 @@ def decode_line(
 ) -> ModelEventEnvelope[Any] | ModelDeadLetter:
     """Decode one wire line into an envelope, or a dead letter saying why it cannot be.
 
-    ``accepted_at`` (timezone-aware; default now, UTC) stamps envelopes that carry no
-    ``envelope_timestamp``. Never raises for bad input.
+    ``line`` is the line's bytes (or text) with or without its ending ``\\n``; it is decoded as
+    strict UTF-8: invalid UTF-8 anywhere makes the line ``unparseable`` and it is kept escaped,
+    never with replacement characters. ``accepted_at`` (timezone-aware; default now, UTC)
+    stamps envelopes that carry no ``envelope_timestamp``. Never raises for bad input.
     """
-    raw = line.rstrip("\r\n")
+    data = line_bytes(line)
     try:
-        data = json.loads(raw)
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = data[exc.start : exc.end].hex(" ")
+        return make_dead_letter(
+            EnumDeadLetterReason.UNPARSEABLE,
+            f"not valid UTF-8: byte {exc.start} of the line ({bad}): {exc.reason}; every line "
+            "must be UTF-8 (the raw line is kept escaped, undecodable bytes as \\xNN)",
+            raw=escape_raw(data),
+            raw_escaped=True,
+            source=source,
+            line_number=line_number,
+        )
+    try:
+        parsed = _decode_json(text)
     except (ValueError, RecursionError) as exc:
         return make_dead_letter(
             EnumDeadLetterReason.UNPARSEABLE,
             f"not valid JSON: {exc}",
-            raw=raw,
+            raw=text,
             source=source,
             line_number=line_number,
         )
     return decode_object(
-        data, raw=raw, source=source, line_number=line_number, accepted_at=accepted_at
+        parsed, raw=text, source=source, line_number=line_number, accepted_at=accepted_at
     )
 
 
@@ -172,13 +257,22 @@ def decode_object(
     if envelope_id is None:
         return dead(
             EnumDeadLetterReason.INVALID_ENVELOPE,
-            f"envelope_id {data.get('envelope_id')!r} is missing or not a UUID",
+            f"envelope_id {_shown(data.get('envelope_id'))} is missing or not a UUID",
+        )
+    violation = find_violation(data)
+    if violation is not None:
+        return dead(
+            EnumDeadLetterReason.INVALID_ENVELOPE,
+            f"beyond the wire limits: {violation}",
+            envelope_id,
         )
     unknown = sorted(str(key) for key in data if key not in _ENVELOPE_FIELDS)
     if unknown:
+        named = ", ".join(key if key.isidentifier() else _shown(key) for key in unknown[:10])
+        more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
         return dead(
             EnumDeadLetterReason.INVALID_ENVELOPE,
-            f"unknown envelope field(s) {', '.join(unknown)}; "
+            f"unknown envelope field(s) {named}{more}; "
             f"allowed: {', '.join(sorted(_ENVELOPE_FIELDS))}",
             envelope_id,
         )
@@ -186,14 +280,14 @@ def decode_object(
     if not isinstance(topic, str) or not topic.strip():
         return dead(
             EnumDeadLetterReason.INVALID_ENVELOPE,
-            f"topic {topic!r} is missing or not a non-empty string",
+            f"topic {_shown(topic)} is missing or not a non-empty string",
             envelope_id,
         )
     payload_type = data.get("payload_type")
     if not isinstance(payload_type, str) or not payload_type.strip():
         return dead(
             EnumDeadLetterReason.INVALID_ENVELOPE,
-            f"payload_type {payload_type!r} is missing or not a non-empty string",
+            f"payload_type {_shown(payload_type)} is missing or not a non-empty string",
             envelope_id,
         )
     fields = dict(data)
@@ -202,13 +296,20 @@ def decode_object(
         if category is None:
             return dead(
                 EnumDeadLetterReason.INVALID_ENVELOPE,
-                f"category is absent and topic {topic!r} does not imply one (expected five "
+                f"category is absent and topic {_shown(topic)} does not imply one (expected five "
                 f"dot-separated segments, the second one of {', '.join(TOPIC_CATEGORIES)})",
                 envelope_id,
             )
         fields["category"] = category
     if fields.get("envelope_timestamp") is None:
         fields["envelope_timestamp"] = accepted_at or datetime.now(UTC)
+    else:
+        try:
+            fields["envelope_timestamp"] = parse_wire_instant(fields["envelope_timestamp"])
+        except ValueError as exc:
+            return dead(
+                EnumDeadLetterReason.INVALID_ENVELOPE, f"envelope_timestamp: {exc}", envelope_id
+            )
     if fields.get("correlation_id") is None:
         fields["correlation_id"] = envelope_id
     if "payload" not in fields or not isinstance(fields["payload"], dict):
@@ -218,6 +319,19 @@ def decode_object(
             envelope_id,
         )
     fields["envelope_id"] = envelope_id
+    instants = _INSTANT_FIELDS.get(payload_type.strip(), ())
+    if instants:
+        payload = dict(fields["payload"])
+        for name in instants:
+            if payload.get(name) is None:
+                continue  # a missing instant is the payload model's to report
+            try:
+                payload[name] = parse_wire_instant(payload[name])
+            except ValueError as exc:
+                return dead(
+                    EnumDeadLetterReason.INVALID_ENVELOPE, f"payload.{name}: {exc}", envelope_id
+                )
+        fields["payload"] = payload
     envelope_class = _ENVELOPE_CLASSES.get(payload_type.strip(), ModelEventEnvelope)
     try:
         # One validation for envelope and payload: this is the hot path of every run.
@@ -249,6 +363,12 @@ def encode_envelope(envelope: ModelEventEnvelope[Any]) -> str:
     if wire.get("operation") is None:
         wire.pop("operation", None)
     return json.dumps(wire, separators=(",", ":"), ensure_ascii=False)
+
+
+def _shown(value: Any) -> str:
+    """``value`` for a message: its ``repr``, cut to 80 characters."""
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:80]}..."
 
 
 def _parse_uuid(value: Any) -> UUID | None:

@@ -24,8 +24,8 @@ class ServiceWireStreamWriter:
 
     ``malformed_fraction`` is the share of malformed lines in the *output*: 9,000 envelopes
     with ``0.1`` give 10,000 lines, 1,000 of them malformed. The malformed lines cover every
-    way a line can be refused (not JSON, not an envelope, an invalid or naive-timestamped
-    payload, a naive envelope timestamp, an unknown payload type) and each has its own
+    way a line can be refused (not JSON, not an envelope, an invalid payload, a naive envelope
+    or payload timestamp, an unknown payload type) and each has its own
     envelope id, so none of them is a duplicate. :attr:`expected_dead_letters` says how many
     of each reason a correct runtime must record. Deterministic for a given ``seed``.
     """
@@ -102,6 +102,7 @@ class ServiceWireStreamWriter:
             heartbeat["payload"]["epoch"] = -1
             text = json.dumps(heartbeat)
         elif kind == 5:
+            reason = EnumDeadLetterReason.INVALID_ENVELOPE  # a wire timestamp must have an offset
             heartbeat["payload"]["timestamp"] = "2026-03-01T12:00:00"  # naive
             text = json.dumps(heartbeat)
         else:

@@ -25,7 +25,7 @@ from omnibase_infra.models import (
 )
 from omnibase_infra.stores.timestamps import from_db_micros, to_db_micros
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
 _loads = json.loads
 
 NODE_COLUMNS = (
@@ -59,10 +59,11 @@ SELECT_EVENTS = (
 )
 
 DEAD_LETTER_COLUMNS = (
-    "dead_letter_id, envelope_id, reason, detail, source, line_number, raw, recorded_at"
+    "dead_letter_id, envelope_id, reason, detail, source, line_number, raw, recorded_at, "
+    "raw_escaped"
 )
 INSERT_DEAD_LETTER = (
-    f"INSERT OR IGNORE INTO dead_letters ({DEAD_LETTER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    f"INSERT OR IGNORE INTO dead_letters ({DEAD_LETTER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 SELECT_DEAD_LETTERS = f"SELECT {DEAD_LETTER_COLUMNS} FROM dead_letters ORDER BY seq"
 
@@ -187,6 +188,7 @@ def dead_letter_params(letter: ModelDeadLetter) -> tuple[Any, ...]:
         letter.line_number,
         letter.raw,
         to_db_micros(letter.recorded_at),
+        int(letter.raw_escaped),
     )
 
 
@@ -201,4 +203,5 @@ def dead_letter_from_row(row: tuple[Any, ...]) -> ModelDeadLetter:
         line_number=row[5],
         raw=row[6],
         recorded_at=from_db_micros(row[7]),
+        raw_escaped=bool(row[8]),
     )

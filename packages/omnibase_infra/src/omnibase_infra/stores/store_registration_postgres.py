@@ -59,6 +59,9 @@ from omnibase_infra.stores.protocol_registration_transaction import (
 from omnibase_infra.stores.store_transaction_slot import StoreTransactionSlot
 from omnibase_infra.stores.timestamps import require_aware
 
+_dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+_loads = json.loads
+"""JSON documents are kept as the exact text written (``text`` columns, not ``jsonb``)."""
 _MIGRATION_LOCK = zlib.crc32(b"omnibase_infra.registration.migrate")
 """Key of the advisory lock that serialises migrations across processes."""
 _OUTBOX_LOCK = zlib.crc32(b"omnibase_infra.registration.outbox")
@@ -81,7 +84,7 @@ INSERT INTO nodes (node_id, partition_hash, node_name, state, node_type, node_ve
                    capabilities, endpoints, registered_at, last_heartbeat_at, liveness_deadline,
                    last_introspection_at, updated_at)
 SELECT n.node_id, n.partition_hash, n.node_name, n.state, n.node_type, n.node_version, n.epoch,
-       n.capabilities::jsonb, n.endpoints::jsonb, n.registered_at, n.last_heartbeat_at,
+       n.capabilities, n.endpoints, n.registered_at, n.last_heartbeat_at,
        n.liveness_deadline, n.last_introspection_at, n.updated_at
 FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[],
             %s::bigint[], %s::text[], %s::text[], %s::timestamptz[], %s::timestamptz[],
@@ -111,7 +114,7 @@ _INSERT_EVENTS = """
 INSERT INTO outbox (event_id, event_type, topic, node_id, causation_id, correlation_id,
                     emitted_at, data)
 SELECT e.event_id, e.event_type, e.topic, e.node_id, e.causation_id, e.correlation_id,
-       e.emitted_at, e.data::jsonb
+       e.emitted_at, e.data
 FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::uuid[], %s::uuid[], %s::uuid[],
             %s::timestamptz[], %s::text[]) WITH ORDINALITY
      AS e(event_id, event_type, topic, node_id, causation_id, correlation_id, emitted_at, data,
@@ -120,13 +123,13 @@ ORDER BY e.position
 """
 _INSERT_DEAD_LETTERS = """
 INSERT INTO dead_letters (dead_letter_id, envelope_id, reason, detail, source, line_number, raw,
-                          recorded_at)
+                          recorded_at, raw_escaped)
 SELECT d.dead_letter_id, d.envelope_id, d.reason, d.detail, d.source, d.line_number, d.raw,
-       d.recorded_at
-FROM unnest(%s::uuid[], %s::uuid[], %s::text[], %s::text[], %s::text[], %s::integer[],
-            %s::text[], %s::timestamptz[]) WITH ORDINALITY
+       d.recorded_at, d.raw_escaped
+FROM unnest(%s::uuid[], %s::uuid[], %s::text[], %s::text[], %s::text[], %s::bigint[],
+            %s::text[], %s::timestamptz[], %s::boolean[]) WITH ORDINALITY
      AS d(dead_letter_id, envelope_id, reason, detail, source, line_number, raw, recorded_at,
-          position)
+          raw_escaped, position)
 ORDER BY d.position
 ON CONFLICT (dead_letter_id) DO NOTHING
 """
@@ -146,8 +149,8 @@ def _node_from_row(row: Sequence[Any]) -> ModelRegistrationProjection:
         node_type=EnumNodeKind(row[3]),
         node_version=row[4],
         epoch=row[5],
-        capabilities=row[6],
-        endpoints=row[7],
+        capabilities=_loads(row[6]),
+        endpoints=_loads(row[7]),
         registered_at=row[8],
         last_heartbeat_at=row[9],
         liveness_deadline=row[10],
@@ -451,11 +454,8 @@ def _node_columns(nodes: Sequence[ModelRegistrationProjection]) -> tuple[list[An
         [EnumNodeKind(n.node_type).value for n in nodes],
         [n.node_version for n in nodes],
         [n.epoch for n in nodes],
-        [
-            json.dumps(n.model_dump(mode="json", include={"capabilities"})["capabilities"])
-            for n in nodes
-        ],
-        [json.dumps(n.endpoints) for n in nodes],
+        [_dumps(n.capabilities) for n in nodes],
+        [_dumps(n.endpoints) for n in nodes],
         [n.registered_at for n in nodes],
         [n.last_heartbeat_at for n in nodes],
         [n.liveness_deadline for n in nodes],
@@ -473,7 +473,7 @@ def _event_columns(events: Sequence[ModelLifecycleEvent]) -> tuple[list[Any], ..
         [e.causation_id for e in events],
         [e.correlation_id for e in events],
         [e.emitted_at for e in events],
-        [json.dumps(e.model_dump(mode="json", include={"data"})["data"]) for e in events],
+        [_dumps(e.data) for e in events],
     )
 
 
@@ -487,6 +487,7 @@ def _dead_letter_columns(letters: Sequence[ModelDeadLetter]) -> tuple[list[Any],
         [d.line_number for d in letters],
         [d.raw for d in letters],
         [d.recorded_at for d in letters],
+        [d.raw_escaped for d in letters],
     )
 
 
@@ -690,7 +691,8 @@ class StoreRegistrationPostgres:
         where, params = ("", ()) if state is None else ("WHERE state = %s", (state.value,))
         rows = self._read(
             "list_nodes",
-            f"SELECT {_NODE_COLUMNS} FROM nodes {where} ORDER BY node_name, node_id::text",
+            f"SELECT {_NODE_COLUMNS} FROM nodes {where} "
+            'ORDER BY node_name COLLATE "C", node_id::text',
             params,
         )
         return [_node_from_row(row) for row in rows]
@@ -720,7 +722,7 @@ class StoreRegistrationPostgres:
                     causation_id=row[5],
                     correlation_id=row[6],
                     emitted_at=row[7],
-                    data=row[8],
+                    data=_loads(row[8]),
                 )
             if len(rows) < 5000:
                 return
@@ -731,7 +733,7 @@ class StoreRegistrationPostgres:
         rows = self._read(
             "list_dead_letters",
             "SELECT dead_letter_id, envelope_id, reason, detail, source, line_number, raw, "
-            "recorded_at FROM dead_letters ORDER BY seq",
+            "recorded_at, raw_escaped FROM dead_letters ORDER BY seq",
         )
         return [
             ModelDeadLetter(
@@ -743,6 +745,7 @@ class StoreRegistrationPostgres:
                 line_number=row[5],
                 raw=row[6],
                 recorded_at=row[7],
+                raw_escaped=row[8],
             )
             for row in rows
         ]

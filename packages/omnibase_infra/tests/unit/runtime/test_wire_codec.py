@@ -24,6 +24,7 @@ from omnibase_infra.runtime.wire_codec import (
     decode_line,
     encode_envelope,
 )
+from omnibase_infra.wire import unescape_raw
 
 ACCEPTED = datetime(2026, 3, 1, 12, 0, 5, tzinfo=UTC)
 ENVELOPE_ID = "7f6c3a9e-1111-4222-8333-444455556666"
@@ -160,7 +161,8 @@ def test_garbage_is_unparseable_with_its_line(line: str) -> None:
     assert letter.envelope_id is None
     assert letter.source == "events.jsonl"
     assert letter.line_number == 7
-    assert letter.raw == line
+    assert unescape_raw(letter.raw) if letter.raw_escaped else letter.raw.encode() == line.encode()
+    assert letter.raw_escaped is ("\x00" in line)
 
 
 @pytest.mark.parametrize("line", ["[1, 2]", '"text"', "42", "null"])
@@ -201,12 +203,12 @@ def test_naive_envelope_timestamp_is_refused() -> None:
     assert "envelope_timestamp" in letter.detail
 
 
-def test_naive_payload_timestamp_is_an_invalid_payload() -> None:
+def test_naive_payload_timestamp_is_an_invalid_envelope_naming_the_field() -> None:
     wire = heartbeat_wire()
     wire["payload"]["timestamp"] = "2026-03-01T11:59:59"
     letter = dead(wire)
-    assert letter.reason is EnumDeadLetterReason.INVALID_PAYLOAD
-    assert "timestamp" in letter.detail
+    assert letter.reason is EnumDeadLetterReason.INVALID_ENVELOPE
+    assert letter.detail.startswith("payload.timestamp:")
     assert "\n" not in letter.detail
 
 
@@ -258,3 +260,69 @@ def test_offsets_other_than_utc_are_kept() -> None:
     assert isinstance(envelope, ModelEventEnvelope)
     assert envelope.envelope_timestamp == datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
     assert envelope.envelope_timestamp.utcoffset() == timedelta(hours=1)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        1772366400,
+        1772366400000,
+        1.5,
+        "1772366400",
+        "2026-03-01",
+        "2026-03-01T12:00Z",
+        "2026-03-01 12:00:00Z",
+        "2026-03-01T12:00:00+0100",
+        "2026-03-01T12:00:00.1234567Z",
+        "2026-W09-7T12:00:00Z",
+        "2026-02-30T12:00:00Z",
+        "2026-03-01T12:00:00+24:00",
+        "\uff12\uff10\uff12\uff16-03-01T12:00:00Z",
+        "0001-01-01T00:30:00+01:00",
+        "9999-12-31T23:30:00-01:00",
+    ],
+)
+def test_wire_timestamps_have_one_form_with_an_offset(value: Any) -> None:
+    letter = dead(heartbeat_wire(envelope_timestamp=value))
+    assert letter.reason is EnumDeadLetterReason.INVALID_ENVELOPE
+    assert letter.detail.startswith("envelope_timestamp:")
+    wire = heartbeat_wire()
+    wire["payload"]["timestamp"] = value
+    letter = dead(wire)
+    assert letter.reason is EnumDeadLetterReason.INVALID_ENVELOPE
+    assert letter.detail.startswith("payload.timestamp:")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-03-01T12:00:00Z", datetime(2026, 3, 1, 12, tzinfo=UTC)),
+        ("2026-03-01t12:00:00.5z", datetime(2026, 3, 1, 12, 0, 0, 500000, tzinfo=UTC)),
+        ("2026-03-01T14:00:00.123456+02:00", datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)),
+        ("0001-01-01T00:00:00Z", datetime(1, 1, 1, tzinfo=UTC)),
+        ("9999-12-31T23:59:59.999999Z", datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)),
+        ("0001-01-01T00:30:00-01:00", datetime(1, 1, 1, 1, 30, tzinfo=UTC)),
+    ],
+)
+def test_accepted_wire_timestamps(text: str, expected: datetime) -> None:
+    envelope = decode(heartbeat_wire(envelope_timestamp=text))
+    assert isinstance(envelope, ModelEventEnvelope)
+    assert envelope.envelope_timestamp == expected
+
+
+def test_invalid_utf8_is_unparseable_and_kept_escaped() -> None:
+    line = json.dumps(heartbeat_wire()).encode().replace(b"heartbeat", b"heart\xffbeat", 1)
+    letter = decode_line(line, source="events.jsonl", line_number=3)
+    assert isinstance(letter, ModelDeadLetter)
+    assert letter.reason is EnumDeadLetterReason.UNPARSEABLE
+    assert letter.envelope_id is None
+    assert letter.raw_escaped
+    assert unescape_raw(letter.raw) == line
+    assert "\ufffd" not in letter.raw
+
+
+def test_only_the_final_newline_is_removed_from_a_line() -> None:
+    assert isinstance(decode_line(json.dumps(heartbeat_wire()) + "\r\n"), ModelEventEnvelope)
+    letter = decode_line("{bad\r\n")
+    assert isinstance(letter, ModelDeadLetter)
+    assert letter.raw == "{bad\r"

@@ -32,6 +32,7 @@ from omnibase_infra.models import (
     ModelRegistrationProjection,
 )
 from omnibase_infra.stores import open_store
+from omnibase_infra.stores.migrations.migrations_postgres import MIGRATIONS
 from omnibase_infra.stores.model_store_unavailable_error import ModelStoreUnavailableError
 from omnibase_infra.stores.store_registration_postgres import StoreRegistrationPostgres
 from omnibase_infra.stores.store_retry import run_with_store_retry
@@ -253,10 +254,11 @@ def test_two_processes_migrating_at_once_both_succeed(postgres_fresh_url: str) -
     ]
     outputs = [proc.communicate(timeout=120) for proc in procs]
     assert [proc.returncode for proc in procs] == [0] * 3, outputs
-    assert {out.strip() for out, _err in outputs} == {"1"}
+    newest = MIGRATIONS[-1][0]
+    assert {out.strip() for out, _err in outputs} == {str(newest)}
     with psycopg.connect(postgres_fresh_url) as conn:
         versions = conn.execute("SELECT version FROM schema_version ORDER BY version").fetchall()
-    assert versions == [(1,)]
+    assert versions == [(version,) for version, _script in MIGRATIONS]
 
 
 def test_migrate_refuses_a_schema_newer_than_the_code(postgres_fresh_url: str) -> None:

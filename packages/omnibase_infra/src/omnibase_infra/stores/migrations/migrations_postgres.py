@@ -1,10 +1,17 @@
 """PostgreSQL schema steps of the registration store (same versions as the SQLite steps).
 
-The logical schema is the SQLite one with native types: ``uuid``, ``timestamptz``, ``jsonb`` for
-mappings, ``bigint`` identities for the outbox and dead-letter order. ``partition_hash`` is the
-CRC-32 of the node id as a ``bigint`` (unsigned 32-bit values fit), so a partition's expiry claim
-filters in SQL. The partial index ``nodes_by_expiry`` holds only ACTIVE nodes, the only ones a
-tick can claim.
+The logical schema is the SQLite one with native types: ``uuid``, ``timestamptz``, (from step
+2) ``text`` holding JSON for mappings, ``bigint`` identities for the outbox and dead-letter
+order. ``partition_hash`` is the CRC-32 of the node id as a ``bigint`` (unsigned 32-bit values
+fit), so a partition's expiry claim filters in SQL. The partial index ``nodes_by_expiry`` holds
+only ACTIVE nodes, the only ones a tick can claim.
+
+Step 2 keeps every JSON document as the exact text the store was given: ``jsonb`` rewrites
+numbers (``1e+23`` comes back as ``100000000000000000000000``) and reorders keys, so
+``nodes.capabilities``, ``nodes.endpoints`` and ``outbox.data`` become ``text`` (existing rows
+keep the values ``jsonb`` had already made of them). ``dead_letters.line_number`` becomes
+``bigint`` (a file's line numbers are not bounded by 2**31) and ``dead_letters.raw_escaped``
+records that the raw line is kept escaped (it was not valid UTF-8 or held a NUL byte).
 """
 
 from __future__ import annotations
@@ -67,6 +74,18 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             raw text NOT NULL,
             recorded_at timestamptz NOT NULL
         );
+        """,
+    ),
+    (
+        2,
+        """
+        ALTER TABLE nodes
+            ALTER COLUMN capabilities TYPE text USING capabilities::text,
+            ALTER COLUMN endpoints TYPE text USING endpoints::text;
+        ALTER TABLE outbox ALTER COLUMN data TYPE text USING data::text;
+        ALTER TABLE dead_letters
+            ALTER COLUMN line_number TYPE bigint,
+            ADD COLUMN raw_escaped boolean NOT NULL DEFAULT false;
         """,
     ),
 )

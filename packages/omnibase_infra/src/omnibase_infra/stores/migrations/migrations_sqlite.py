@@ -3,6 +3,9 @@
 Timestamps are integer microseconds since 1970-01-01 UTC: exact, compact, cheap to convert, and
 integer order is time order. UUIDs are canonical lower-case strings. Mappings are JSON text.
 ``partition_hash`` is CRC-32 of the node id, so a partition's claim filters in SQL.
+
+Step 2: ``dead_letters.raw_escaped`` (0/1): the raw line is kept escaped because it was not
+valid UTF-8 or held a NUL byte.
 """
 
 from __future__ import annotations
@@ -65,6 +68,12 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             raw TEXT NOT NULL,
             recorded_at INTEGER NOT NULL
         );
+        """,
+    ),
+    (
+        2,
+        """
+        ALTER TABLE dead_letters ADD COLUMN raw_escaped INTEGER NOT NULL DEFAULT 0;
         """,
     ),
 )

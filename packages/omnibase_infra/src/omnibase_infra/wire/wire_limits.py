@@ -1,0 +1,135 @@
+"""The wire limits: what every value of a message must satisfy so that every store (memory,
+SQLite, PostgreSQL) holds it exactly and returns it unchanged.
+
+- integers lie in the signed 64-bit range ``-2**63 .. 2**63 - 1``;
+- numbers are finite (no ``NaN``, no infinities, no literal too large for a double);
+- strings, and mapping keys, hold no NUL character (U+0000) and no lone surrogate;
+- instants carry a UTC offset and lie in the years 1 to 9999 both as written and in UTC
+  (their wire form is checked by :mod:`omnibase_infra.wire.wire_instants`).
+
+:func:`find_violation` walks a JSON value (or a Python value of the same shape, with ``UUID``,
+``datetime`` and ``Enum`` leaves) and reports the first value breaking a limit, with its path.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import datetime
+from enum import Enum
+from typing import Final
+from uuid import UUID
+
+from omnibase_infra.wire.wire_instants import instant_violation
+from omnibase_infra.wire.wire_text import UNSTORABLE_CHARACTERS, printable
+
+INT64_MIN: Final = -(2**63)
+INT64_MAX: Final = 2**63 - 1
+_MAX_SHOWN_DIGITS: Final = 24
+#: Longest JSON integer literal that can be a 64-bit integer (``-9223372036854775808``).
+_LONGEST_INT64_LITERAL: Final = 20
+
+
+class _IntegerLiteral(str):
+    """A JSON integer literal too long to be a 64-bit integer, kept as its text (converting
+    thousands of digits would cost time and can exceed Python's conversion limit)."""
+
+    __slots__ = ()
+
+
+def parse_json_integer(literal: str) -> int | str:
+    """``parse_int`` hook for ``json.loads``: the integer, or, for a literal too long to be a
+    64-bit integer, a marker that :func:`find_violation` reports with its path."""
+    if len(literal) <= _LONGEST_INT64_LITERAL:
+        return int(literal)
+    return _IntegerLiteral(literal)
+
+
+def text_violation(text: str) -> str | None:
+    """Why ``text`` cannot be stored (a NUL or a lone surrogate, with its position), or
+    ``None``."""
+    match = UNSTORABLE_CHARACTERS.search(text)
+    if match is None:
+        return None
+    code = ord(match.group())
+    what = "a NUL character (U+0000)" if code == 0 else f"the lone surrogate U+{code:04X}"
+    return f"text {printable(text, 40)} contains {what} at position {match.start()}"
+
+
+def integer_violation(value: int) -> str | None:
+    """Why ``value`` cannot be stored (outside the signed 64-bit range), or ``None``."""
+    if INT64_MIN <= value <= INT64_MAX:
+        return None
+    digits = str(value) if value.bit_length() < 200 else f"{'-' if value < 0 else ''}(huge)"
+    if len(digits) > _MAX_SHOWN_DIGITS:
+        digits = f"{digits[:_MAX_SHOWN_DIGITS]}... ({len(digits)} characters)"
+    return f"integer {digits} is outside the signed 64-bit range {INT64_MIN} .. {INT64_MAX}"
+
+
+def number_violation(value: float) -> str | None:
+    """Why ``value`` cannot be stored (not finite), or ``None``."""
+    if math.isfinite(value):
+        return None
+    return (
+        f"number {value!r} is not finite; NaN and the infinities (and number literals beyond the "
+        "double range, which read as infinite) are not allowed"
+    )
+
+
+def find_violation(value: object, path: str = "") -> str | None:
+    """The first value of ``value`` (walked depth first, keys before their values) that breaks
+    a wire limit, as ``"path: why"``, or ``None`` when everything is storable.
+
+    ``path`` names ``value`` itself (``""`` for the root); members are added as ``.key`` and
+    ``[index]``. Anything that is not a JSON value (nor a ``UUID``, ``datetime`` or ``Enum``) is
+    a violation too. Never raises, however deep the value.
+    """
+    stack: list[tuple[object, str]] = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        problem: str | None = None
+        if isinstance(item, _IntegerLiteral):
+            shown = item if len(item) <= _MAX_SHOWN_DIGITS else f"{item[:_MAX_SHOWN_DIGITS]}..."
+            problem = (
+                f"integer {shown} ({len(item.lstrip('-'))} digits) is outside the signed 64-bit "
+                f"range {INT64_MIN} .. {INT64_MAX}"
+            )
+        elif isinstance(item, str):
+            problem = text_violation(item)
+        elif isinstance(item, bool) or item is None:
+            continue
+        elif isinstance(item, int):
+            problem = integer_violation(item)
+        elif isinstance(item, float):
+            problem = number_violation(item)
+        elif isinstance(item, Mapping):
+            children: list[tuple[object, str]] = []
+            for key, member in item.items():
+                if not isinstance(key, str):
+                    problem = f"mapping key {key!r} is a {type(key).__name__}, not a string"
+                    break
+                key_problem = text_violation(key)
+                if key_problem is not None:
+                    problem = f"key {key_problem}"
+                    break
+                children.append((member, _member(where, key)))
+            stack.extend(reversed(children))
+        elif isinstance(item, list | tuple):
+            stack.extend(
+                (member, f"{where}[{index}]") for index, member in reversed(list(enumerate(item)))
+            )
+            continue
+        elif isinstance(item, datetime):
+            problem = instant_violation(item)
+        elif isinstance(item, UUID | Enum):
+            continue
+        else:
+            problem = f"a {type(item).__name__} is not a JSON value"
+        if problem is not None:
+            return f"{where or '(root)'}: {problem}"
+    return None
+
+
+def _member(path: str, key: str) -> str:
+    shown = key if key.isidentifier() else printable(key, 40)
+    return f"{path}.{shown}" if path else shown
