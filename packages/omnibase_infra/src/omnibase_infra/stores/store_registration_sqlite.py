@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import random
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -35,6 +37,30 @@ _URL_FORMS = "sqlite:///relative/path.db, sqlite:////absolute/path.db or sqlite:
 _SYNCHRONOUS = ("normal", "full")
 _EVENT_PAGE = 1000
 _NODE_CACHE_LIMIT = 200_000
+_WAL_RETRY_PAUSE_MAX = 0.05
+
+
+def _switch_to_wal(connection: sqlite3.Connection, timeout: float) -> str:
+    """Put the database in WAL mode, waiting up to ``timeout`` seconds for other connections.
+
+    Switching a new file to WAL upgrades a read lock to a write lock, and SQLite answers such an
+    upgrade with ``SQLITE_BUSY`` at once, without calling the busy handler (a reader waiting for
+    a writer could deadlock). Connections opening a new file together would then fail at once;
+    instead each retries, with short randomised pauses, until ``timeout``. Returns the journal
+    mode SQLite reports; raises the last ``sqlite3.OperationalError`` when the database stays
+    busy past the timeout, and any other error at once.
+    """
+    deadline = time.monotonic() + timeout
+    pause = 0.001
+    while True:
+        try:
+            return str(connection.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+        except sqlite3.OperationalError as exc:
+            remaining = deadline - time.monotonic()
+            if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY or remaining <= 0:
+                raise
+        time.sleep(min(remaining, pause * random.uniform(0.5, 1.5)))
+        pause = min(pause * 2, _WAL_RETRY_PAUSE_MAX)
 
 
 class StoreRegistrationSqlite:
@@ -150,7 +176,7 @@ class StoreRegistrationSqlite:
         try:
             connection.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
             if self._path != _MEMORY:
-                mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                mode = _switch_to_wal(connection, self._timeout)
                 if str(mode).lower() != "wal":
                     raise sqlite3.OperationalError(f"could not switch to WAL (mode {mode})")
             connection.execute(f"PRAGMA synchronous = {synchronous.upper()}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 import uuid
 from contextlib import closing
 from datetime import UTC, datetime
@@ -166,6 +167,56 @@ def test_many_stores_opening_a_new_file_at_once_migrate_it_once(tmp_path: Path) 
         store.close()
     with closing(sqlite3.connect(tmp_path / "shared.db")) as connection, connection:
         assert connection.execute("SELECT count(*) FROM schema_version").fetchone()[0] == LATEST
+
+
+def _hold_write_lock(path: Path) -> sqlite3.Connection:
+    """A connection holding the write lock of the new file at ``path`` (not yet in WAL mode),
+    as another store does while it switches the file to WAL."""
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("BEGIN IMMEDIATE")
+    return writer
+
+
+def test_a_writer_on_a_new_file_is_waited_for_up_to_the_busy_timeout(tmp_path: Path) -> None:
+    """Switching a new file to WAL upgrades a read lock to a write lock, which SQLite refuses
+    at once (without its busy handler) while another connection holds the write lock: the store
+    retries until its busy timeout, then says so."""
+    path = tmp_path / "held.db"
+    with closing(_hold_write_lock(path)):
+        started = time.monotonic()
+        with pytest.raises(ModelOnexError) as info:
+            StoreRegistrationSqlite(f"sqlite:///{path}", busy_timeout_seconds=0.3)
+        waited = time.monotonic() - started
+    assert info.value.error_code is EnumCoreErrorCode.CONFIGURATION_ERROR
+    assert "stayed locked by another process for 0.3 s" in info.value.message
+    assert waited >= 0.3  # it waited for the lock instead of failing on the first refusal
+
+
+def test_a_store_opening_while_a_writer_holds_a_new_file_opens_once_it_lets_go(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "held.db"
+    opened: list[StoreRegistrationSqlite] = []
+    failures: list[BaseException] = []
+
+    def opener() -> None:
+        try:
+            opened.append(StoreRegistrationSqlite(f"sqlite:///{path}"))
+        except BaseException as exc:
+            failures.append(exc)
+
+    writer = _hold_write_lock(path)
+    thread = threading.Thread(target=opener)
+    thread.start()
+    time.sleep(0.2)  # let the store meet the lock (the outcome does not depend on it)
+    writer.execute("COMMIT")
+    writer.close()
+    thread.join()
+    assert failures == []
+    (store,) = opened
+    store.close()
+    with closing(sqlite3.connect(path)) as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_partition_hash_column_matches_the_partition_function(tmp_path: Path) -> None:
