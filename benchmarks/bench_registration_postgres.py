@@ -6,8 +6,11 @@ simulated 1,000-node cluster, and times ``onex-registration run`` on it: one pro
 whole stream, then two processes started together with ``--partition 0/2`` and ``1/2``, each on
 its half (node messages split by CRC-32 of the node id; every tick goes to both). Each
 configuration runs into a fresh schema; the time is from start until every process has exited,
-so process start-up counts for both. Prints a table; exits 1 when two processes are below 1.4x
-one process.
+so process start-up counts for both. At this scale it also checks that the two partitions end
+exactly as the one process does: the same final registry and the same multiset of emitted
+(event type, node, causing envelope), no event twice (the tests check the same on 12,000
+messages). Prints a table; exits 1 when the outcomes differ or two processes are below 1.4x one
+process.
 
     uv run python benchmarks/bench_registration_postgres.py [--messages 100000] [--repeat 1]
 """
@@ -22,7 +25,10 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "packages/omnibase_infra/tests"))
 
@@ -80,6 +86,43 @@ def timed_runs(jobs: list[tuple[Path, str | None]], url: str) -> float:
     return time.perf_counter() - started
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What the runs of one configuration left in their schema."""
+
+    registry: list[dict[str, Any]]
+    events: Counter[tuple[str, str, str]]
+
+    def differences(self, expected: Outcome) -> list[str]:
+        """How this outcome departs from ``expected`` (empty when they are the same)."""
+        found = []
+        if self.registry != expected.registry:
+            found.append("the final registries differ")
+        if self.events != expected.events:
+            missing = sum((expected.events - self.events).values())
+            extra = sum((self.events - expected.events).values())
+            found.append(f"the emitted events differ ({missing} missing, {extra} extra)")
+        if max(self.events.values(), default=1) > 1:
+            found.append("an event was emitted twice")
+        return found
+
+
+def read_outcome(url: str) -> Outcome:
+    """The final registry and the multiset of (event type, node, causing envelope) at ``url``."""
+    from omnibase_infra.stores.store_registration_postgres import StoreRegistrationPostgres
+
+    store = StoreRegistrationPostgres(url)
+    try:
+        registry = [node.model_dump(mode="json") for node in store.list_nodes()]
+        events: Counter[tuple[str, str, str]] = Counter(
+            (event.event_type.value, str(event.node_id), str(event.causation_id))
+            for event in store.iter_events()
+        )
+    finally:
+        store.close()
+    return Outcome(registry, events)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=100_000)
@@ -101,12 +144,20 @@ def main() -> int:
                 "2 processes (0/2, 1/2)": [(half, f"{i}/2") for i, half in enumerate(halves)],
             }
             best: dict[str, float] = {}
+            outcomes: dict[str, Outcome] = {}
             for name, jobs in configs.items():
-                best[name] = min(
-                    timed_runs(jobs, server.create_schema(database)) for _ in range(args.repeat)
-                )
+                for _ in range(args.repeat):
+                    url = server.create_schema(database)
+                    seconds = timed_runs(jobs, url)
+                    best[name] = min(best.get(name, seconds), seconds)
+                outcomes[name] = read_outcome(url)
     finally:
         server.stop()
+    baseline = outcomes["1 process"]
+    if not baseline.events:
+        print("the one-process run emitted no events; the stream is wrong", file=sys.stderr)
+        return 1
+    differences = outcomes["2 processes (0/2, 1/2)"].differences(baseline)
     single = best["1 process"]
     print(f"PostgreSQL registration throughput, {args.messages:,} messages, {NODES:,} nodes")
     print(f"{'configuration':<26}{'seconds':>10}{'messages/s':>14}{'speed-up':>10}")
@@ -116,6 +167,13 @@ def main() -> int:
     speedup = single / best["2 processes (0/2, 1/2)"]
     verdict = "meets" if speedup >= TARGET_SPEEDUP else "is below"
     print(f"two processes: {speedup:.2f}x one process ({verdict} the {TARGET_SPEEDUP}x target)")
+    if differences:
+        print(f"two partitions differ from one process: {'; '.join(differences)}")
+        return 1
+    print(
+        f"two partitions end as one process: {len(baseline.registry):,} nodes, "
+        f"{sum(baseline.events.values()):,} events, none twice"
+    )
     return 0 if speedup >= TARGET_SPEEDUP else 1
 
 

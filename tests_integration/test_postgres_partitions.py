@@ -5,7 +5,8 @@ A producer splits it as a partitioned log would: every node message goes to part
 ``crc32(node_id) % N`` and every partition receives every tick, with the same envelope id (the
 runtime keys a tick's inbox record by partition). Every scenario is compared with one process
 applying the whole stream to its own store: the same final registry and the same multiset of
-emitted (event type, node, causing envelope).
+emitted (event type, node, causing envelope). ``benchmarks/bench_registration_postgres.py``
+(``nox -s bench``) checks the same equivalence on 100,000 messages.
 """
 
 from __future__ import annotations
@@ -39,7 +40,6 @@ __all__ = ["postgres_fresh_url", "postgres_server", "postgres_url"]
 pytestmark = [pytest.mark.postgres]
 
 DEFAULT_MESSAGES = 12_000
-LARGE_MESSAGES = 100_000
 NODES = 1_000
 TICK_TYPE = "ModelRuntimeTick"
 
@@ -198,16 +198,6 @@ def test_two_partitions_equal_one_process(stream: Stream, postgres_fresh_url: st
     for proc in list(run_partitioned(stream, postgres_fresh_url)):
         finish(proc)
     assert_same(read_outcome(postgres_fresh_url), stream.baseline)
-
-
-@pytest.mark.slow
-def test_two_partitions_equal_one_process_on_100k_messages(
-    tmp_path: Path, postgres_server: PostgresTestServer, postgres_url: str, postgres_fresh_url: str
-) -> None:
-    large = _stream(tmp_path, LARGE_MESSAGES, postgres_server, postgres_url)
-    for proc in list(run_partitioned(large, postgres_fresh_url)):
-        finish(proc)
-    assert_same(read_outcome(postgres_fresh_url), large.baseline)
 
 
 def test_two_unpartitioned_processes_on_the_same_stream_apply_each_envelope_once(
