@@ -139,7 +139,7 @@ def main() -> int:
             generate(whole, args.messages)
             halves = split(whole, 2)
             database = server.create_database()
-            configs = {
+            configs: dict[str, list[tuple[Path, str | None]]] = {
                 "1 process": [(whole, None)],
                 "2 processes (0/2, 1/2)": [(half, f"{i}/2") for i, half in enumerate(halves)],
             }
