@@ -42,7 +42,7 @@ def test_sigkill_at_random_points_then_restart_matches_an_uninterrupted_run(
     write_lines: Callable[[Path, Sequence[str]], Path],
     snapshot: Callable[[str], dict[str, Any]],
 ) -> None:
-    history = ServiceClusterSimulator(seed=5, nodes=100, minutes=30).simulate()
+    history = ServiceClusterSimulator(seed=5, nodes=100, minutes=15).simulate()
     writer = ServiceWireStreamWriter(malformed_fraction=0.02, seed=5)
     events = write_lines(tmp_path / "events.jsonl", writer.lines(history.envelopes))
     history_size = len(history.envelopes)
