@@ -19,6 +19,7 @@ import sys
 import tempfile
 import tomllib
 import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import nox
@@ -143,7 +144,8 @@ def version_problems(root: Path = ROOT) -> list[str]:
 
 @nox.session(name="check_versions", venv_backend="none")
 def check_versions(session: nox.Session) -> None:
-    """Fail when the two packages' versions, or infra's exact pin on core, drift apart."""
+    """Fail when the two packages' versions, or infra's exact pin on core, drift apart, or the
+    changelog is malformed."""
     problems = version_problems()
     if problems:
         session.error(
@@ -151,8 +153,91 @@ def check_versions(session: nox.Session) -> None:
             + "; ".join(problems)
             + "; run `uv run nox -s release -- X.Y.Z` to set all three together"
         )
+    if problems := changelog_problems((ROOT / "CHANGELOG.md").read_text(), _read_versions()[0]):
+        session.error("CHANGELOG.md: " + "; ".join(problems))
     session.run("uv", "lock", "--check", external=True)
     session.log(f"lockstep version {_read_versions()[0]}: core, infra and the pin agree")
+
+
+# --- the changelog -------------------------------------------------------------------------------
+
+UNRELEASED_HEADING = "## [Unreleased]"
+_SECTION = re.compile(r"^## ")
+_RELEASE_HEADING = re.compile(r"^## \[(\d+)\.(\d+)\.(\d+)\] - (\d{4}-\d{2}-\d{2})$")
+_ENTRY = re.compile(r"^\s*[-*] \S")
+
+
+def _sections(lines: list[str]) -> list[int]:
+    """Indexes of the ``## `` section headings of a changelog's lines."""
+    return [index for index, line in enumerate(lines) if _SECTION.match(line)]
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def changelog_problems(text: str, version: str) -> list[str]:
+    """What is wrong with the changelog ``text`` of a workspace at ``version`` (empty if none).
+
+    The first section must be ``## [Unreleased]``; every other section a release
+    ``## [X.Y.Z] - YYYY-MM-DD``, newest first, none newer than ``version``.
+    """
+    lines = text.splitlines()
+    headings = [lines[index].rstrip() for index in _sections(lines)]
+    if not headings or headings[0] != UNRELEASED_HEADING:
+        return [f"the first section must be {UNRELEASED_HEADING!r} (found {headings[:1]})"]
+    problems: list[str] = []
+    released: list[tuple[int, ...]] = []
+    for heading in headings[1:]:
+        match = _RELEASE_HEADING.match(heading)
+        if match is None:
+            problems.append(f"{heading!r} is not a release heading '## [X.Y.Z] - YYYY-MM-DD'")
+            continue
+        released.append(tuple(int(part) for part in match.groups()[:3]))
+    if released != sorted(set(released), reverse=True):
+        problems.append("release sections must be newest first, each version once")
+    if released and released[0] > _version_tuple(version):
+        newest = ".".join(map(str, released[0]))
+        problems.append(f"release {newest} is newer than the packages' version {version}")
+    return problems
+
+
+def changelog_release(text: str, version: str, date: str) -> str:
+    """The changelog ``text`` with its Unreleased entries moved under ``## [version] - date``.
+
+    The Unreleased section stays, empty, on top. Raises ``ValueError`` when the changelog is
+    malformed (see :func:`changelog_problems`), records no change under Unreleased, or already
+    has a release as new as ``version``.
+    """
+    lines = text.splitlines()
+    newest_known = max(
+        (match.groups()[:3] for line in lines if (match := _RELEASE_HEADING.match(line.rstrip()))),
+        key=lambda parts: tuple(map(int, parts)),
+        default=None,
+    )
+    if newest_known is not None and tuple(map(int, newest_known)) >= _version_tuple(version):
+        raise ValueError(
+            f"CHANGELOG.md already has release {'.'.join(newest_known)}; release a newer version "
+            f"than {version}"
+        )
+    if problems := changelog_problems(text, version):
+        raise ValueError("CHANGELOG.md: " + "; ".join(problems))
+    sections = _sections(lines)
+    start = sections[0]
+    end = sections[1] if len(sections) > 1 else len(lines)
+    body = lines[start + 1 : end]
+    if not any(_ENTRY.match(line) for line in body):
+        raise ValueError(
+            "CHANGELOG.md records no change under '## [Unreleased]'; add the release's entries "
+            "there first"
+        )
+    while body and not body[0].strip():
+        body.pop(0)
+    while body and not body[-1].strip():
+        body.pop()
+    released = [UNRELEASED_HEADING, "", f"## [{version}] - {date}", "", *body, ""]
+    tail = lines[end:]
+    return "\n".join([*lines[:start], *released, *tail]).rstrip("\n") + "\n"
 
 
 def _set_version(version: str) -> None:
@@ -171,7 +256,8 @@ def _wheel_metadata(wheel: Path) -> str:
 
 @nox.session(venv_backend="none")
 def release(session: nox.Session) -> None:
-    """Bump both packages to X.Y.Z, relock, build both wheels and smoke-install them.
+    """Bump both packages to X.Y.Z, relock, build both wheels, smoke-install them and move the
+    changelog's Unreleased entries under the new version.
 
     The wheels are built with ``--no-sources`` (as users will resolve them) into ``dist/`` and
     installed into a fresh virtualenv outside the workspace, where both CLIs must run.
@@ -179,6 +265,13 @@ def release(session: nox.Session) -> None:
     if len(session.posargs) != 1 or not re.fullmatch(r"\d+\.\d+\.\d+", session.posargs[0]):
         session.error("usage: uv run nox -s release -- X.Y.Z (for example 0.2.0)")
     version = session.posargs[0]
+    changelog = ROOT / "CHANGELOG.md"
+    try:  # checked first, written last: a failed release can be re-run as it is
+        released = changelog_release(
+            changelog.read_text(), version, datetime.now(UTC).date().isoformat()
+        )
+    except ValueError as exc:
+        session.error(str(exc))
     _set_version(version)
     if problems := version_problems():
         session.error("; ".join(problems))
@@ -196,6 +289,11 @@ def release(session: nox.Session) -> None:
         session.error(f"wheel metadata does not carry version {version}")
     if f"Requires-Dist: omnibase-core=={version}" not in infra_meta:
         session.error(f"omnibase-infra's wheel does not pin omnibase-core=={version}")
+    if (
+        "\nLicense-File: LICENSE\n" not in core_meta
+        or "\nLicense-File: LICENSE\n" not in infra_meta
+    ):
+        session.error("a wheel does not carry the LICENSE file")
     with tempfile.TemporaryDirectory(prefix="omnibase-release-") as scratch:
         venv = Path(scratch) / "venv"
         session.run("uv", "venv", "--python", sys.executable, str(venv), external=True)
@@ -219,6 +317,8 @@ def release(session: nox.Session) -> None:
                 external=True,
                 silent=True,
             )
+    changelog.write_text(released)
     session.log(f"released {version}: {core_wheel.name}, {infra_wheel.name} in {dist}")
+    session.log(f"CHANGELOG.md: the Unreleased entries are now under [{version}]")
     if os.environ.get("CI") != "true":
         session.log(f"commit the bump: git commit -am 'Release {version}' && git tag v{version}")

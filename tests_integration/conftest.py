@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -17,6 +19,18 @@ from omnibase_infra.stores.store_factory import open_store
 
 CliRunner = Callable[..., subprocess.CompletedProcess[str]]
 Snapshot = Callable[[ProtocolRegistrationStore | str], dict[str, Any]]
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def noxfile() -> ModuleType:
+    """The workspace's ``noxfile.py`` imported as a module (its release and version rules)."""
+    spec = importlib.util.spec_from_file_location("omnibase_noxfile", ROOT / "noxfile.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope="session")
