@@ -10,7 +10,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from examples.example_handlers import HandlerInventoryRelease, HandlerInventoryReserve
+
 from omnibase_core.enums import EnumMessageCategory, EnumNodeKind
+from omnibase_core.models.container import ModelONEXContainer
 from omnibase_core.models.dispatch import ModelHandlerOutput
 from omnibase_core.models.events import ModelEventEnvelope
 from omnibase_core.services import ServiceHandlerRegistry
@@ -52,8 +55,10 @@ class HandlerExample:
 
 
 def create_registry() -> ServiceHandlerRegistry:
-    """A frozen registry holding every handler the example contracts refer to."""
+    """A frozen registry holding every handler the example contracts refer to (the live-shape
+    contract's classes included, one instance each)."""
     registry = ServiceHandlerRegistry()
+    container = ModelONEXContainer()
     for handler in (
         HandlerExample("handler-order-placed", EVENT, ORCHESTRATOR, {"ModelOrderPlaced"}),
         HandlerExample("handler-payment-captured", EVENT, ORCHESTRATOR, {"ModelPaymentCaptured"}),
@@ -62,6 +67,8 @@ def create_registry() -> ServiceHandlerRegistry:
         HandlerExample("handler-platform-event", EVENT, ORCHESTRATOR),
         HandlerExample("handler-kv-put", COMMAND, EFFECT, {"ModelPutRequest"}),
         HandlerExample("handler-kv-delete", COMMAND, EFFECT, {"ModelDeleteRequest"}),
+        HandlerInventoryReserve(container),
+        HandlerInventoryRelease(container),
     ):
         registry.register_handler(handler)
     registry.freeze()

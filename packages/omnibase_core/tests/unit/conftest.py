@@ -62,7 +62,12 @@ def build_subcontract(
             item["message_category"] = entry[3]
         handlers.append(item)
     return ModelHandlerRoutingSubcontract.model_validate(
-        {"routing_strategy": strategy, "handlers": handlers, "default_handler": default}
+        {
+            "version": "1.0.0",
+            "routing_strategy": strategy,
+            "handlers": handlers,
+            "default_handler": default,
+        }
     )
 
 

@@ -4,7 +4,13 @@
 ``onex contract validate``.
 """
 
+from omnibase_core.contracts._contract_documents import document_of
 from omnibase_core.contracts.contract_errors import build_contract_error, problems_from_error
+from omnibase_core.contracts.contract_file_reader import read_contract_file
+from omnibase_core.contracts.contract_handler_registry import (
+    build_handler_registry,
+    check_handler_classes,
+)
 from omnibase_core.contracts.contract_loader import (
     load_contract,
     load_contract_located,
@@ -29,7 +35,10 @@ __all__ = [
     "ModelYamlDocument",
     "YamlPositionLoader",
     "build_contract_error",
+    "build_handler_registry",
     "check_contract_handlers",
+    "check_handler_classes",
+    "document_of",
     "format_field_path",
     "lint_handler_routing",
     "load_contract",
@@ -38,5 +47,6 @@ __all__ = [
     "load_contract_text_located",
     "pattern_covers",
     "problems_from_error",
+    "read_contract_file",
     "validate_contract_document",
 ]

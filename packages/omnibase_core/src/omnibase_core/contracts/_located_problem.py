@@ -18,6 +18,7 @@ def problem_at(
     path: YamlPath,
     message: str,
     severity: Literal["error", "warning"] = "error",
+    hint: str = "",
 ) -> ModelContractProblem:
     """A problem about the value at ``path``: located in ``document`` when given, else at
     ``source:1:1``."""
@@ -32,5 +33,6 @@ def problem_at(
         column=column,
         field=format_field_path(path),
         message=message,
+        hint=hint,
         severity=severity,
     )

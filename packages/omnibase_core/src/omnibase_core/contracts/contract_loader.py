@@ -8,22 +8,22 @@ import os
 import re
 import types
 import typing
-from pathlib import Path
 from typing import Any, Final
 
 from pydantic import BaseModel, ValidationError
 
+from omnibase_core.contracts._contract_documents import remember_document
 from omnibase_core.contracts.contract_errors import build_contract_error
+from omnibase_core.contracts.contract_file_reader import read_contract_file
 from omnibase_core.contracts.model_yaml_document import (
     ModelYamlDocument,
     YamlPath,
     format_field_path,
 )
 from omnibase_core.contracts.yaml_position_loader import DEFAULT_MAX_BYTES, YamlPositionLoader
-from omnibase_core.enums.enum_core_error_code import EnumCoreErrorCode
 from omnibase_core.models.contracts.model_contract import ModelContract
 from omnibase_core.models.contracts.model_contract_problem import ModelContractProblem
-from omnibase_core.models.errors.model_onex_error import ModelOnexError
+from omnibase_core.models.primitives.contract_key import EMPTY_KEY_ERROR
 
 _PREVIEW: Final = 40
 _INDEXED_PREFIX: Final = re.compile(r"^(\w+)\[(\d+)\]")
@@ -49,6 +49,7 @@ _ECHO_INPUT: Final = frozenset(
         "list_type",
         "dict_type",
         "invalid_key",
+        EMPTY_KEY_ERROR,
     }
 )
 
@@ -58,7 +59,9 @@ def load_contract(
 ) -> ModelContract:
     """Read the contract at ``path``.
 
-    Raises ``ModelOnexError(FILE_NOT_FOUND)`` when ``path`` is not a readable file, and one
+    Raises ``ModelOnexError(FILE_NOT_FOUND)`` when ``path`` is not a readable regular file
+    (a FIFO or device is refused, never read; OS errors such as a name too long, a symbolic
+    link loop or a denied permission are reported as one ``path:1:1`` problem), and one
     ``ModelOnexError(CONTRACT_VALIDATION_ERROR)`` listing every problem as
     ``path:line:column: field: message`` otherwise (YAML syntax, duplicate keys, unsafe tags,
     alias bombs, size above ``max_bytes``, bad encoding, schema errors).
@@ -83,17 +86,7 @@ def load_contract_located(
     """
     source = str(path)
     loader = YamlPositionLoader(max_bytes=max_bytes, caller="load_contract")
-    try:
-        with Path(path).open("rb") as stream:
-            loader.check_size(os.fstat(stream.fileno()).st_size, source)
-            data = stream.read(max_bytes + 1)
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as exc:
-        raise ModelOnexError(
-            f"load_contract: cannot read contract file {source!r} ({exc.strerror or exc}); "
-            "check the path",
-            EnumCoreErrorCode.FILE_NOT_FOUND,
-            {"source": source},
-        ) from None
+    data = read_contract_file(source, loader)
     document = loader.load_bytes(data, source)
     return validate_contract_document(document), document
 
@@ -116,42 +109,62 @@ def validate_contract_document(document: ModelYamlDocument) -> ModelContract:
     Raises one ``ModelOnexError(CONTRACT_VALIDATION_ERROR)`` listing all problems in file order.
     """
     try:
-        return ModelContract.model_validate(document.data)
+        contract = ModelContract.model_validate(document.data)
     except ValidationError as exc:
         problems = [_locate(document, error) for error in exc.errors(include_url=False)]
         raise build_contract_error("load_contract", document.source, problems) from None
+    remember_document(contract, document)
+    return contract
 
 
 def _locate(document: ModelYamlDocument, error: Any) -> ModelContractProblem:
     loc: YamlPath = tuple(error["loc"])
     kind: str = error["type"]
     message: str = error["msg"].removeprefix("Value error, ")
+    context: dict[str, Any] = error.get("ctx") or {}
+    hint: str = context.get("hint", "") if isinstance(context.get("hint"), str) else ""
     indexed = _INDEXED_PREFIX.match(message)
     if kind == "value_error" and indexed is not None:
         loc = (*loc, indexed.group(1), int(indexed.group(2)))
+    if isinstance(context.get("field"), str):
+        loc = (*loc, *_parse_field(context["field"]))
     if kind == "missing":
         line, column = document.value_position(loc[:-1])
-        message = "required field is missing; add it"
+        if "message" not in context:
+            message, hint = "required field is missing", "add it"
     elif kind == "extra_forbidden":
         line, column = document.key_position(loc)
-        message = "unknown field" + _did_you_mean(str(loc[-1]), _field_names(loc[:-1]))
+        message = "unknown field"
+        hint = _did_you_mean(str(loc[-1]), _field_names(loc[:-1]))
     elif kind == "invalid_key":
         line, column = document.key_position(loc)
-        message = f"{message}; quote the key"
+        hint = "quote the key"
     else:
         line, column = document.value_position(loc)
         if kind in _ECHO_INPUT:
             message = f"{message} (got {_preview(error.get('input'))})"
         if kind == "enum" and isinstance(error.get("input"), str):
             choices = [str(member.value) for member in _enum_at(loc) or ()]
-            message += _did_you_mean(error["input"], choices)
+            hint = _did_you_mean(error["input"], choices)
     return ModelContractProblem(
         path=document.source,
         line=line,
         column=column,
         field=format_field_path(loc),
         message=message,
+        hint=hint,
     )
+
+
+def _parse_field(field: str) -> YamlPath:
+    """``handler.module`` or ``handlers[2]`` as path parts (``""`` is no part)."""
+    parts: list[Any] = []
+    for piece in filter(None, field.split(".")):
+        name, _, rest = piece.partition("[")
+        if name:
+            parts.append(name)
+        parts.extend(int(index) for index in rest.replace("]", "[").split("[") if index)
+    return tuple(parts)
 
 
 def _did_you_mean(word: str, choices: list[str]) -> str:
@@ -159,9 +172,9 @@ def _did_you_mean(word: str, choices: list[str]) -> str:
     close = [choice for choice in choices if lowered and choice.lower().startswith(lowered)]
     close = close or difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     if close:
-        return f"; did you mean {close[0]!r}?"
+        return f"did you mean {close[0]!r}?"
     if choices:
-        return f"; expected one of: {', '.join(choices)}"
+        return f"expected one of: {', '.join(choices)}"
     return ""
 
 

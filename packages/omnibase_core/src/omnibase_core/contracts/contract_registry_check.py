@@ -12,6 +12,7 @@ from omnibase_core.models.contracts.model_contract import ModelContract
 from omnibase_core.models.contracts.model_contract_problem import ModelContractProblem
 from omnibase_core.protocols.protocol_handler_registry import ProtocolHandlerRegistry
 from omnibase_core.routing.model_compiled_routing_table import find_routing_problems
+from omnibase_core.routing.model_handler_resolver import ModelHandlerResolver
 
 _SECTION: Final = "handler_routing"
 _SHOWN_IDS: Final = 12
@@ -27,49 +28,67 @@ def check_contract_handlers(
     """Problems resolving ``contract``'s handler keys in ``registry``, in file order.
 
     Errors (decided by :func:`find_routing_problems`, the check routing initialisation runs):
-    a ``handler_key`` or ``default_handler`` no handler has as ``handler_id``; an entry whose
+    a handler key or ``default_handler`` that resolves to no registered handler, or to several
+    (a live entry whose class has several registered instances); an entry whose
     ``message_category`` differs from its handler's category. Warnings: a handler whose
     ``node_kind`` differs from the contract's ``node_type``; under ``payload_type_match``, a
     handler that lists ``message_types`` without the entry's routing key. Positions come from
-    ``document`` when given (else ``1:1``).
+    ``document`` when given (else ``1:1``); a live entry's findings point at its ``handler``
+    and routing-key fields.
     """
     routing = contract.handler_routing
     if routing is None:
         return []
-    errors = {problem.index: problem.kind for problem in find_routing_problems(routing, registry)}
+    errors = {problem.index: problem for problem in find_routing_problems(routing, registry)}
     known = sorted(handler.handler_id for handler in registry.get_handlers())
+    resolver = ModelHandlerResolver(registry)
     problems: list[ModelContractProblem] = []
 
-    def report(path: YamlPath, message: str, *, warning: bool = False) -> None:
+    def report(path: YamlPath, message: str, hint: str = "", *, warning: bool = False) -> None:
         problems.append(
-            problem_at(document, source, path, message, "warning" if warning else "error")
+            problem_at(document, source, path, message, "warning" if warning else "error", hint)
         )
 
-    def unknown(key: str) -> str:
+    def unknown(key: str) -> tuple[str, str]:
         shown = ", ".join(known[:_SHOWN_IDS]) or "none"
         if len(known) > _SHOWN_IDS:
             shown += f", ... {len(known) - _SHOWN_IDS} more"
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.8)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        return f"unknown handler {key!r} (registered: {shown}){hint}"
+        hint = f"did you mean {close[0]!r}?" if close else "register it or fix the key"
+        return f"unknown handler {key!r} (registered: {shown})", hint
 
     for index, entry in enumerate(routing.handlers):
         entry_path = (_SECTION, "handlers", index)
-        handler = registry.get_handler_by_id(entry.handler_key)
-        if handler is None or errors.get(index) == "unknown_handler":
-            report((*entry_path, "handler_key"), unknown(entry.handler_key))
+        handler_path = (*entry_path, *entry.handler_key_field)
+        error = errors.get(index)
+        handler, _ = resolver.resolve(entry)
+        if error is not None and error.kind == "ambiguous_handler":
+            report(handler_path, error.detail.partition("; ")[0], error.detail.partition("; ")[2])
             continue
-        if errors.get(index) == "category_mismatch":
+        if handler is None or (error is not None and error.kind == "unknown_handler"):
+            if entry.handler is None:
+                report(handler_path, *unknown(entry.handler_key))
+            else:
+                report(
+                    handler_path,
+                    f"no registered handler is an instance of {entry.handler.qualified_name} "
+                    f"or has handler_id {entry.handler.name!r} (registered: "
+                    f"{', '.join(known[:_SHOWN_IDS]) or 'none'})",
+                    "register the class, or build the registry from the contract "
+                    "(build_handler_registry / --import-handlers)",
+                )
+            continue
+        if error is not None and error.kind == "category_mismatch":
             report(
                 (*entry_path, "message_category"),
-                f"handler {entry.handler_key!r} serves {str(handler.category)!r} messages but "
-                f"the entry declares message_category {str(entry.message_category)!r}; fix "
-                "message_category or route to a handler of that category",
+                f"handler {handler.handler_id!r} serves {str(handler.category)!r} messages but "
+                f"the entry declares message_category {str(entry.message_category)!r}",
+                "fix message_category or route to a handler of that category",
             )
         if handler.node_kind != contract.node_type:
             report(
-                (*entry_path, "handler_key"),
-                f"handler {entry.handler_key!r} is written for {str(handler.node_kind)!r} nodes "
+                handler_path,
+                f"handler {handler.handler_id!r} is written for {str(handler.node_kind)!r} nodes "
                 f"but this contract's node_type is {str(contract.node_type)!r}",
                 warning=True,
             )
@@ -79,11 +98,11 @@ def check_contract_handlers(
             and entry.routing_key not in handler.message_types
         ):
             report(
-                (*entry_path, "routing_key"),
-                f"handler {entry.handler_key!r} does not list {entry.routing_key!r} in its "
+                (*entry_path, *entry.routing_key_field),
+                f"handler {handler.handler_id!r} does not list {entry.routing_key!r} in its "
                 f"message_types ({', '.join(sorted(handler.message_types))})",
                 warning=True,
             )
     if routing.default_handler is not None and None in errors:
-        report((_SECTION, "default_handler"), unknown(routing.default_handler))
+        report((_SECTION, "default_handler"), *unknown(routing.default_handler))
     return sorted(problems, key=ModelContractProblem.sort_key)

@@ -15,13 +15,18 @@ _ROOT_POSITION: YamlPosition = (1, 1)
 
 
 def format_field_path(path: YamlPath) -> str:
-    """Render a path as ``handler_routing.handlers[0].handler_key`` (``""`` for the root)."""
+    """Render a path as ``handler_routing.handlers[0].handler_key`` (``""`` for the root).
+
+    A key that is blank or holds unprintable characters is shown as its ``repr``.
+    """
     parts: list[str] = []
     for element in path:
         if isinstance(element, int) and not isinstance(element, bool):
             parts.append(f"[{element}]")
-        else:
-            parts.append(f".{element}" if parts else str(element))
+            continue
+        if isinstance(element, str) and (not element.isprintable() or not element.strip()):
+            element = repr(element)  # an invisible or control character must show
+        parts.append(f".{element}" if parts else str(element))
     return "".join(parts)
 
 

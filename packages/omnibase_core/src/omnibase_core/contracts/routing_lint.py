@@ -11,6 +11,7 @@ from typing import Final
 
 from omnibase_core.contracts._located_problem import problem_at
 from omnibase_core.contracts.model_yaml_document import ModelYamlDocument
+from omnibase_core.enums.enum_handler_execution_mode import EnumHandlerExecutionMode
 from omnibase_core.enums.enum_handler_routing_strategy import EnumHandlerRoutingStrategy
 from omnibase_core.models.contracts.model_contract_problem import ModelContractProblem
 from omnibase_core.models.contracts.subcontracts.model_handler_routing_subcontract import (
@@ -96,16 +97,32 @@ def lint_handler_routing(
       routing order (``(priority, position)``): first match wins, so it is never taken.
       Entries repeating the winning pattern are fan-out and are not reported.
     - exact strategies: a routing key containing ``*``, ``?`` or ``[`` never matches as a glob.
+    - section settings read from upstream ONEX contracts that ask for a behaviour this
+      framework does not have (``execution_mode: parallel``, ``partial_failure_handling:
+      true``, any ``aggregation_strategy``, ``max_timeout_seconds`` or
+      ``handler_dependencies``).
     """
     if routing is None:
         return []
     warnings: list[ModelContractProblem] = []
 
-    def warn(index: int, message: str) -> None:
-        path = (_SECTION, "handlers", index, "routing_key")
-        warnings.append(problem_at(document, source, path, message, "warning"))
-
     entries = routing.handlers
+
+    def warn(index: int, message: str, hint: str) -> None:
+        path = (_SECTION, "handlers", index, *entries[index].routing_key_field)
+        warnings.append(problem_at(document, source, path, message, "warning", hint))
+
+    for field, message in _without_behaviour(routing):
+        warnings.append(
+            problem_at(
+                document,
+                source,
+                (_SECTION, field),
+                message,
+                "warning",
+                "remove it, or keep it as documentation",
+            )
+        )
     if routing.routing_strategy is EnumHandlerRoutingStrategy.TOPIC_PATTERN:
         order = sorted(range(len(entries)), key=lambda index: entries[index].priority)
         earlier_patterns = _CoverIndex()
@@ -118,8 +135,8 @@ def lint_handler_routing(
                     index,
                     f"topic pattern {pattern!r} is never taken: every topic it matches "
                     f"first matches {cover!r} (handlers[{cover_index}], "
-                    f"priority {entries[cover_index].priority}); give this entry a lower "
-                    "priority value or narrow the earlier pattern",
+                    f"priority {entries[cover_index].priority})",
+                    "give this entry a lower priority value or narrow the earlier pattern",
                 )
             earlier_patterns.add(pattern, index)
     else:
@@ -128,7 +145,53 @@ def lint_handler_routing(
                 warn(
                     index,
                     f"routing key {entry.routing_key!r} looks like a glob but routing_strategy "
-                    f"is {routing.routing_strategy.value} (exact match); use "
-                    "routing_strategy: topic_pattern or a literal key",
+                    f"is {routing.routing_strategy.value} (exact match)",
+                    "use routing_strategy: topic_pattern or a literal key",
                 )
     return sorted(warnings, key=ModelContractProblem.sort_key)
+
+
+def _without_behaviour(routing: ModelHandlerRoutingSubcontract) -> list[tuple[str, str]]:
+    """``(field, message)`` for each section setting that is read but has no effect here."""
+    found: list[tuple[str, str]] = []
+    if routing.execution_mode is EnumHandlerExecutionMode.PARALLEL:
+        found.append(
+            (
+                "execution_mode",
+                "execution_mode 'parallel' has no effect: fan-out handlers run one after "
+                "another in routing order",
+            )
+        )
+    if routing.partial_failure_handling:
+        found.append(
+            (
+                "partial_failure_handling",
+                "partial_failure_handling has no effect: the first failing handler stops the "
+                "message and later handlers do not run",
+            )
+        )
+    if routing.aggregation_strategy is not None:
+        found.append(
+            (
+                "aggregation_strategy",
+                f"aggregation_strategy {routing.aggregation_strategy!r} has no effect: "
+                "process() returns every handler's output as a list in routing order",
+            )
+        )
+    if routing.max_timeout_seconds is not None:
+        found.append(
+            (
+                "max_timeout_seconds",
+                f"max_timeout_seconds {routing.max_timeout_seconds:g} has no effect: no "
+                "timeout is applied to handlers",
+            )
+        )
+    if routing.handler_dependencies:
+        found.append(
+            (
+                "handler_dependencies",
+                "handler_dependencies has no effect: nothing is injected; handlers built from "
+                "class references receive the node's container",
+            )
+        )
+    return found

@@ -32,6 +32,7 @@ from omnibase_core.contracts.model_yaml_document import (
     format_field_path,
 )
 from omnibase_core.models.contracts.model_contract_problem import ModelContractProblem
+from omnibase_core.models.primitives.contract_key import is_blank
 
 DEFAULT_MAX_BYTES: Final = 1024 * 1024
 DEFAULT_MAX_ALIAS_NODES: Final = 10_000
@@ -45,6 +46,11 @@ _SEQ_TAGS: Final = frozenset({None, "!", _YAML_TAG + "seq"})
 _SCALAR_TAGS: Final = frozenset(
     _YAML_TAG + name for name in ("null", "bool", "int", "float", "timestamp", "binary")
 )
+#: Plain (unquoted) scalars YAML 1.1 reads as something other than data, and what they are.
+_SPECIAL_PLAIN_TAGS: Final = {
+    _MERGE_TAG: "YAML's merge key",
+    _YAML_TAG + "value": "YAML's value key",
+}
 #: Characters YAML 1.1 does not allow in a stream (the same set the YAML reader refuses).
 _NON_PRINTABLE: Final = re.compile(
     "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
@@ -88,6 +94,17 @@ def _preview(value: Any) -> str:
 
 def _position(mark: Any) -> YamlPosition:
     return (mark.line + 1, mark.column + 1)
+
+
+def split_hint(message: str) -> tuple[str, str]:
+    """``"what is wrong; what to do"`` as ``(what is wrong, what to do)``; the loader's messages
+    follow that form (``(message, "")`` when there is no ``; ``)."""
+    problem, separator, hint = message.rpartition("; ")
+    return (problem, hint) if separator else (message, "")
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _line_column(text: str, index: int) -> YamlPosition:
@@ -176,8 +193,14 @@ class YamlPositionLoader:
         fatal: bool,
         problems: list[ModelContractProblem] | None = None,
     ) -> Exception:
+        message, hint = split_hint(message)
         problem = ModelContractProblem(
-            path=source, line=position[0], column=position[1], field=path, message=message
+            path=source,
+            line=position[0],
+            column=position[1],
+            field=path,
+            message=message,
+            hint=hint,
         )
         if fatal:
             return _FatalProblemError(problem)
@@ -238,16 +261,24 @@ class _EventReader:
         self.root: Any = None
         self.root_done = False
 
-    def fatal(self, position: YamlPosition, path: YamlPath, message: str) -> _FatalProblemError:
-        return _FatalProblemError(
-            ModelContractProblem(
-                path=self.source,
-                line=position[0],
-                column=position[1],
-                field=format_field_path(path),
-                message=message,
-            )
+    def problem(
+        self, position: YamlPosition, path: YamlPath, message: str, hint: str = ""
+    ) -> ModelContractProblem:
+        if not hint:
+            message, hint = split_hint(message)
+        return ModelContractProblem(
+            path=self.source,
+            line=position[0],
+            column=position[1],
+            field=format_field_path(path),
+            message=message,
+            hint=hint,
         )
+
+    def fatal(
+        self, position: YamlPosition, path: YamlPath, message: str, hint: str = ""
+    ) -> _FatalProblemError:
+        return _FatalProblemError(self.problem(position, path, message, hint))
 
     def read(self, text: str) -> ModelYamlDocument:
         parser = self.limits.loader_class(text)
@@ -304,8 +335,8 @@ class _EventReader:
         raise self.fatal(
             _position(event.start_mark),
             (),
-            f"the top level of a contract must be a mapping (name: ..., contract_version: ..., "
-            f"node_type: ...); found {found}",
+            f"the top level of a contract must be a mapping, found {found}",
+            "write name: ..., contract_version: ... and node_type: ... at the top level",
         )
 
     # -- events ---------------------------------------------------------------------------
@@ -373,6 +404,17 @@ class _EventReader:
             tag = (
                 _STR_TAG if tag == "!" else parser.resolve(ScalarNode, event.value, event.implicit)
             )
+        if event.implicit[0] and tag in _SPECIAL_PLAIN_TAGS and not (tag == _MERGE_TAG and is_key):
+            self.problems.append(
+                self.problem(
+                    position,
+                    path,
+                    f"the plain {'key' if is_key else 'value'} {event.value!r} is "
+                    f"{_SPECIAL_PLAIN_TAGS[tag]}, not text",
+                    f"quote it: {_quoted(event.value)}",
+                )
+            )
+            tag = _STR_TAG
         if tag == _STR_TAG:
             value: Any = event.value
         elif tag == _MERGE_TAG and is_key:
@@ -407,8 +449,9 @@ class _EventReader:
             raise self.fatal(
                 position,
                 path,
-                f"alias *{event.anchor} refers to a node that contains it; recursive "
+                f"alias *{event.anchor} refers to a node that contains it: recursive "
                 "structures are not allowed in contracts",
+                "write the value out instead of the alias",
             )
         try:
             value, nodes = self.anchors[event.anchor]
@@ -442,17 +485,25 @@ class _EventReader:
             frame.key = "<<"
             return
         path = (*frame.path, key)
+        if isinstance(key, str) and is_blank(key):
+            self.problems.append(
+                self.problem(
+                    position,
+                    path,
+                    f"mapping key {_preview(key)} is empty: it holds no visible character",
+                    "name the key with visible characters, or remove the entry",
+                )
+            )
         first = frame.key_lines.get(key)
         if first is not None:
             self.problems.append(
-                ModelContractProblem(
-                    path=self.source,
-                    line=position[0],
-                    column=position[1],
-                    field=format_field_path(path),
-                    message=f"duplicate key {_preview(key)}: already defined at line {first[0]} "
+                self.problem(
+                    position,
+                    path,
+                    f"duplicate key {_preview(key)}: already defined at line {first[0]} "
                     f"column {first[1]}, defined again at line {position[0]} column "
-                    f"{position[1]}; keep only one",
+                    f"{position[1]}",
+                    "keep only one",
                 )
             )
             return

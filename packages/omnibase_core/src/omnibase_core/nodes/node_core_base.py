@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID, uuid4
 
 from omnibase_core.enums.enum_core_error_code import EnumCoreErrorCode
@@ -11,6 +11,7 @@ from omnibase_core.models.errors.model_onex_error import ModelOnexError
 
 if TYPE_CHECKING:
     from omnibase_core.models.container.model_onex_container import ModelONEXContainer
+    from omnibase_core.models.contracts.model_contract import ModelContract
     from omnibase_core.models.contracts.subcontracts import ModelHandlerRoutingSubcontract
     from omnibase_core.protocols.protocol_handler_registry import ProtocolHandlerRegistry
 
@@ -99,9 +100,17 @@ class NodeCoreBase:
           empty) against it, failing fast when the registry is frozen;
         - no registry and no ``handler_routing``: empty routing against an empty frozen
           registry;
-        - no registry but a ``handler_routing`` section: routing stays uninitialised; the owner
-          calls ``node._init_handler_routing(node.contract_handler_routing, registry)`` once
-          its registry is built (``process`` raises ``INVALID_STATE`` until then).
+        - no registry and a ``handler_routing`` section whose every entry names its handler
+          class (live shape, ``handler: {name, module}``): the registry is built from those
+          classes with the node's container (:func:`build_handler_registry`) and routing is
+          initialised against it; no registration code is needed;
+        - no registry and a section with canonical entries (``handler_key``): routing stays
+          uninitialised; the owner calls
+          ``node._init_handler_routing(node.contract_handler_routing, registry)`` once its
+          registry is built (``process`` raises ``INVALID_STATE`` until then).
+
+        Raises ``ModelOnexError(CONTRACT_VALIDATION_ERROR)`` naming the contract line when a
+        handler class cannot be imported, constructed or used.
         """
         from omnibase_core.services.service_handler_registry import ServiceHandlerRegistry
 
@@ -115,3 +124,12 @@ class NodeCoreBase:
             empty = ServiceHandlerRegistry()
             empty.freeze()
             self._init_handler_routing(None, empty)
+        elif handler_routing.handlers and all(
+            entry.handler is not None for entry in handler_routing.handlers
+        ):
+            from omnibase_core.contracts.contract_handler_registry import (
+                build_handler_registry,
+            )
+
+            built = build_handler_registry(cast("ModelContract", self._contract), self._container)
+            self._init_handler_routing(handler_routing, built)

@@ -11,6 +11,7 @@ from omnibase_core.enums.enum_handler_routing_strategy import EnumHandlerRouting
 from omnibase_core.enums.enum_message_category import EnumMessageCategory
 from omnibase_core.models.errors.model_onex_error import ModelOnexError
 from omnibase_core.routing.model_compiled_topic_matcher import ModelCompiledTopicMatcher
+from omnibase_core.routing.model_handler_resolver import ModelHandlerResolver
 from omnibase_core.routing.model_routing_problem import ModelRoutingProblem
 
 if TYPE_CHECKING:
@@ -32,6 +33,8 @@ _CATEGORIES = tuple(EnumMessageCategory)
 class _HandlerLookup(Protocol):
     def get_handler_by_id(self, handler_id: str) -> ProtocolMessageHandler | None: ...
 
+    def get_handlers(self) -> Sequence[ProtocolMessageHandler]: ...
+
 
 def ordered_entries(
     handler_routing: ModelHandlerRoutingSubcontract | None,
@@ -45,10 +48,11 @@ def ordered_entries(
 def handler_keys_by_routing_key(
     handler_routing: ModelHandlerRoutingSubcontract | None,
 ) -> Mapping[str, tuple[str, ...]]:
-    """Routing key -> handler keys, both in routing order; read-only."""
-    table: dict[str, list[str]] = {}
-    for _, entry in ordered_entries(handler_routing):
-        table.setdefault(entry.routing_key, []).append(entry.handler_key)
+    """Routing key -> handler keys, both in routing order; read-only (see
+    ``ModelHandlerRoutingSubcontract.build_routing_table``)."""
+    if handler_routing is None:
+        return MappingProxyType({})
+    table = handler_routing.build_routing_table()
     return MappingProxyType({key: tuple(value) for key, value in table.items()})
 
 
@@ -56,37 +60,32 @@ def find_routing_problems(
     handler_routing: ModelHandlerRoutingSubcontract | None,
     registry: ProtocolHandlerRegistry,
 ) -> list[ModelRoutingProblem]:
-    """Every entry (and the default) whose handler is unknown or serves another category.
+    """Every entry (and the default) whose handler is unknown, ambiguous or serves another
+    category.
 
     The one resolution check behind both routing initialisation and
-    ``onex contract validate --registry``. Problems come in file order, the default handler
+    ``onex contract validate --registry``; handler keys resolve as
+    :class:`ModelHandlerResolver` describes. Problems come in file order, the default handler
     last.
     """
     if handler_routing is None:
         return []
     problems: list[ModelRoutingProblem] = []
-    registered: str | None = None
-
-    def unknown(
-        index: int | None, routing_key: str | None, handler_key: str
-    ) -> ModelRoutingProblem:
-        nonlocal registered
-        if registered is None:
-            ids = sorted(handler.handler_id for handler in registry.get_handlers())
-            registered = ", ".join(ids) or "none"
-        return ModelRoutingProblem(
-            "unknown_handler",
-            "default_handler" if index is None else f"handlers[{index}]",
-            routing_key,
-            handler_key,
-            f"no handler with id {handler_key!r} is registered (registered: {registered})",
-            index,
-        )
-
+    resolver = ModelHandlerResolver(registry)
     for position, entry in enumerate(handler_routing.handlers):
-        handler = registry.get_handler_by_id(entry.handler_key)
+        handler, why = resolver.resolve(entry)
         if handler is None:
-            problems.append(unknown(position, entry.routing_key, entry.handler_key))
+            ambiguous = why.startswith("ambiguous:")
+            problems.append(
+                ModelRoutingProblem(
+                    "ambiguous_handler" if ambiguous else "unknown_handler",
+                    f"handlers[{position}]",
+                    entry.routing_key,
+                    entry.handler_key,
+                    why.removeprefix("ambiguous: "),
+                    position,
+                )
+            )
         elif entry.message_category is not None and entry.message_category != handler.category:
             problems.append(
                 ModelRoutingProblem(
@@ -95,13 +94,17 @@ def find_routing_problems(
                     entry.routing_key,
                     entry.handler_key,
                     f"declares message_category {str(entry.message_category)!r} but handler "
-                    f"{entry.handler_key!r} serves {str(handler.category)!r}",
+                    f"{handler.handler_id!r} serves {str(handler.category)!r}",
                     position,
                 )
             )
     default = handler_routing.default_handler
-    if default is not None and registry.get_handler_by_id(default) is None:
-        problems.append(unknown(None, None, default))
+    if default is not None:
+        handler, why = resolver.resolve_id(default)
+        if handler is None:
+            problems.append(
+                ModelRoutingProblem("unknown_handler", "default_handler", None, default, why)
+            )
     return problems
 
 
@@ -164,16 +167,22 @@ class ModelCompiledRoutingTable:
         )
         self.routing_table = handler_keys_by_routing_key(handler_routing)
 
-        def resolve(handler_key: str) -> ProtocolMessageHandler:
-            handler = registry.get_handler_by_id(handler_key)
+        resolver = ModelHandlerResolver(registry)
+
+        def resolved(found: tuple[ProtocolMessageHandler | None, str]) -> ProtocolMessageHandler:
+            handler, why = found
             if handler is None:  # pragma: no cover - compile() checks first
-                raise KeyError(handler_key)
+                raise KeyError(why)
             return handler
 
         grouped: dict[str, list[ProtocolMessageHandler]] = {}
         for _, entry in entries:
-            grouped.setdefault(entry.routing_key, []).append(resolve(entry.handler_key))
-        default = () if self.default_handler_key is None else (resolve(self.default_handler_key),)
+            grouped.setdefault(entry.routing_key, []).append(resolved(resolver.resolve(entry)))
+        default = (
+            ()
+            if self.default_handler_key is None
+            else (resolved(resolver.resolve_id(self.default_handler_key)),)
+        )
         self._defaults: Mapping[Any, Handlers] = MappingProxyType(_split_by_category(default))
         self._matcher: ModelCompiledTopicMatcher | None = None
         self._pattern_results: tuple[Mapping[Any, Handlers], ...] = ()

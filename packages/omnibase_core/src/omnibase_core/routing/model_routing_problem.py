@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-RoutingProblemKind = Literal["unknown_handler", "category_mismatch"]
+RoutingProblemKind = Literal["unknown_handler", "ambiguous_handler", "category_mismatch"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,7 +88,10 @@ def test_valid_contract_prints_ok_and_warnings(
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith(f"warning: {contract}:9:20: handler_routing.handlers[1].routing_key:")
     assert "'onex.evt.*' is never taken" in out[0]
-    assert out[1:] == [f"{contract}: ok", "checked 1 contract: 1 valid, 0 invalid, 1 warning"]
+    assert out[1:] == [
+        f"{contract}: ok (canonical shape, 2 entries)",
+        "checked 1 contract: 1 valid, 0 invalid, 1 warning",
+    ]
 
 
 def test_examples_are_valid_against_the_example_registry(
@@ -97,9 +100,13 @@ def test_examples_are_valid_against_the_example_registry(
     monkeypatch.chdir(REPO)
     assert main(["contract", "validate", "examples/contracts", "--registry", EXAMPLE_REGISTRY]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[-1] == "checked 3 contracts: 3 valid, 0 invalid, 0 warnings"
-    assert len(out) == 4
-    assert all(line.endswith(": ok") for line in out[:-1])
+    assert out == [
+        "examples/contracts/inventory_effect_live.yaml: ok (live shape, 2 entries)",
+        "examples/contracts/key_value_effect.yaml: ok (canonical shape, 2 entries)",
+        "examples/contracts/order_orchestrator.yaml: ok (canonical shape, 3 entries)",
+        "examples/contracts/platform_events_orchestrator.yaml: ok (canonical shape, 3 entries)",
+        "checked 4 contracts: 4 valid, 0 invalid, 0 warnings",
+    ]
 
 
 def test_bad_corpus_exits_one_with_a_located_line_per_file(
@@ -122,8 +129,9 @@ def test_mixed_valid_and_invalid_exits_one(
     code = main(["contract", "validate", str(contract), str(missing), str(BAD / "python_tag.yaml")])
     assert code == 1
     out = capsys.readouterr().out
-    assert f"{contract}: ok" in out
-    assert f"{missing}:1:1: load_contract: cannot read contract file" in out
+    assert f"{contract}: ok (canonical shape, 2 entries)" in out
+    assert f"{missing}:1:1: cannot read the file: No such file or directory; check the path" in out
+    assert f"{missing}: invalid (routing shape unknown: the file could not be read)" in out
     assert f"{BAD / 'python_tag.yaml'}:4:14: description: tag" in out
     assert out.splitlines()[-1] == "checked 3 contracts: 1 valid, 2 invalid, 1 warning"
 
@@ -146,7 +154,7 @@ def test_registry_reports_unknown_handler_keys(
         "(handlers[0], priority 0); give this entry a lower priority value or narrow the "
         "earlier pattern",
         f"{contract}:10:20: handler_routing.handlers[1].handler_key: unknown handler "
-        "'handler-events' (registered: handler-all)",
+        "'handler-events' (registered: handler-all); register it or fix the key",
     ]
 
 

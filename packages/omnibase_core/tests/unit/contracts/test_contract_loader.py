@@ -127,7 +127,7 @@ CORPUS = [
         6,
         20,
         "handler_routing.handlers[0].routing_key",
-        "at least 1 character (got '   ')",
+        "is empty: it holds no visible character (got '   ')",
     ),
     (
         "unknown_strategy.yaml",
@@ -176,24 +176,24 @@ def test_bad_contract_is_reported_at_its_line(
     error, problems = _problems(path)
     first = problems[0]
     assert (first.path, first.line, first.column, first.field) == (str(path), line, column, field)
-    assert fragment in first.message
-    expected_line = f"{path}:{line}:{column}: {field + ': ' if field else ''}"
-    assert expected_line + first.message in error.message.splitlines()
+    assert fragment in first.format()
+    assert first.format().startswith(f"{path}:{line}:{column}: {field + ': ' if field else ''}")
+    assert first.format() in error.message.splitlines()
     assert error.context["source"] == str(path)
 
 
-def test_typo_reports_the_unknown_and_the_missing_field() -> None:
+def test_typo_is_one_line_naming_the_field_it_meant() -> None:
     _, problems = _problems(
         "name: n\ncontract_version: 1.0.0\nnode_type: effect\nhandler_routing:\n"
         "  handlers:\n    - routing_key: a\n      handler_kye: h\n"
     )
-    assert [(p.line, p.column, p.field, p.message) for p in problems] == [
-        (6, 7, "handler_routing.handlers[0].handler_key", "required field is missing; add it"),
+    assert [(p.line, p.column, p.field, p.message, p.hint) for p in problems] == [
         (
             7,
             7,
             "handler_routing.handlers[0].handler_kye",
-            "unknown field; did you mean 'handler_key'?",
+            "unknown field",
+            "did you mean 'handler_key'?",
         ),
     ]
 
@@ -220,9 +220,9 @@ def test_all_problems_come_in_file_order_in_one_error() -> None:
         (9, 25, "handler_routing.handlers[0].message_category"),
         (10, 3, "handler_routing.defualt_handler"),
     ]
-    assert "did you mean 'default_handler'?" in problems[-1].message
-    assert "did you mean 'event'?" in problems[4].message
-    assert "did you mean 'orchestrator'?" in problems[2].message
+    assert problems[-1].hint == "did you mean 'default_handler'?"
+    assert problems[4].hint == "did you mean 'event'?"
+    assert problems[2].hint == "did you mean 'orchestrator'?"
     lines = error.message.splitlines()
     assert lines[0].startswith("load_contract: contract mem.yaml is invalid (6 problems)")
     assert lines[1:] == [p.format() for p in problems]
@@ -233,7 +233,8 @@ def test_all_problems_come_in_file_order_in_one_error() -> None:
         "line": 1,
         "column": 7,
         "field": "name",
-        "message": "String should have at least 1 character (got '')",
+        "message": "is empty: it holds no visible character (got '')",
+        "hint": "write a visible name (whitespace and invisible characters do not count)",
         "severity": "error",
     }
 

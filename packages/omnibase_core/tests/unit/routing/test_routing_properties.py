@@ -98,6 +98,7 @@ def test_routing_is_deterministic_and_matches_spec(
     registry.freeze()
     routing = ModelHandlerRoutingSubcontract.model_validate(
         {
+            "version": "1.0.0",
             "routing_strategy": strategy,
             "handlers": [
                 {"routing_key": key, "handler_key": f"h{h}", "priority": priority}

@@ -23,19 +23,23 @@ class ModelContractProblem(BaseModel):
     column: int = Field(ge=1)
     field: str = ""
     message: str
+    hint: str = ""
     severity: Literal["error", "warning"] = "error"
 
     def format(self) -> str:
-        """``path:line:column: field: message`` (without ``field:`` when it is empty)."""
+        """``path:line:column: field: message; hint`` (without ``field:`` when it is empty,
+        without ``; hint`` when there is none)."""
         where = f"{self.path}:{self.line}:{self.column}"
+        text = f"{self.message}; {self.hint}" if self.hint else self.message
         if self.field:
-            return f"{where}: {self.field}: {self.message}"
-        return f"{where}: {self.message}"
+            return f"{where}: {self.field}: {text}"
+        return f"{where}: {text}"
 
     def sort_key(self) -> tuple[int, int]:
         """File order: by line, then column."""
         return (self.line, self.column)
 
     def as_context(self) -> dict[str, Any]:
-        """A plain dict (``path``, ``line``, ``column``, ``field``, ``message``, ``severity``)."""
+        """A plain dict (``path``, ``line``, ``column``, ``field``, ``message``, ``hint``,
+        ``severity``)."""
         return self.model_dump()

@@ -1,5 +1,11 @@
 """Subcontracts: sections of a node contract."""
 
+from omnibase_core.models.contracts.subcontracts.model_class_reference import (
+    ModelClassReference,
+)
+from omnibase_core.models.contracts.subcontracts.model_handler_dependency import (
+    ModelHandlerDependency,
+)
 from omnibase_core.models.contracts.subcontracts.model_handler_routing_entry import (
     ModelHandlerRoutingEntry,
 )
@@ -7,4 +13,9 @@ from omnibase_core.models.contracts.subcontracts.model_handler_routing_subcontra
     ModelHandlerRoutingSubcontract,
 )
 
-__all__ = ["ModelHandlerRoutingEntry", "ModelHandlerRoutingSubcontract"]
+__all__ = [
+    "ModelClassReference",
+    "ModelHandlerDependency",
+    "ModelHandlerRoutingEntry",
+    "ModelHandlerRoutingSubcontract",
+]
