@@ -60,6 +60,7 @@ def build_router(
     registry.freeze()
     routing = ModelHandlerRoutingSubcontract.model_validate(
         {
+            "version": "1.0.0",
             "routing_strategy": strategy,
             "handlers": [{"routing_key": key(i), "handler_key": f"h{i}"} for i in range(n)],
             "default_handler": "fallback" if default else None,

@@ -358,13 +358,13 @@ def _check_registry(registry: Any, spec: str) -> None:
         step = "get_handlers()"
         handlers = list(registry.get_handlers())
         for position, handler in enumerate(handlers):
+            step = f"handler #{position} ({type(handler).__name__}) attributes"
             missing = [name for name in _HANDLER_ATTRIBUTES if not hasattr(handler, name)]
             if missing:
                 raise _UsageError(
                     f"--registry {spec}: handler #{position} ({type(handler).__name__}) lacks "
                     f"{', '.join(missing)}; a handler needs {', '.join(_HANDLER_ATTRIBUTES)}"
                 )
-            step = f"handler #{position} ({type(handler).__name__}) attributes"
             handler_id = handler.handler_id
             if not isinstance(handler_id, str):
                 raise _UsageError(

@@ -111,10 +111,28 @@ def validate_contract_document(document: ModelYamlDocument) -> ModelContract:
     try:
         contract = ModelContract.model_validate(document.data)
     except ValidationError as exc:
-        problems = [_locate(document, error) for error in exc.errors(include_url=False)]
+        errors = _without_typo_echoes(exc.errors(include_url=False))
+        problems = [_locate(document, error) for error in errors]
         raise build_contract_error("load_contract", document.source, problems) from None
     remember_document(contract, document)
     return contract
+
+
+def _without_typo_echoes(errors: list[Any]) -> list[Any]:
+    """Drop "required field is missing" when the same mapping has an unknown field that is a
+    typo of it (``modul`` for ``module``): one mistake, one line."""
+    typos: dict[YamlPath, list[str]] = {}
+    for error in errors:
+        if error["type"] == "extra_forbidden":
+            typos.setdefault(tuple(error["loc"][:-1]), []).append(str(error["loc"][-1]))
+
+    def echoed(error: Any) -> bool:
+        if error["type"] != "missing" or "message" in (error.get("ctx") or {}):
+            return False
+        unknown = typos.get(tuple(error["loc"][:-1]), [])
+        return bool(difflib.get_close_matches(str(error["loc"][-1]), unknown, n=1, cutoff=0.6))
+
+    return [error for error in errors if not echoed(error)]
 
 
 def _locate(document: ModelYamlDocument, error: Any) -> ModelContractProblem:

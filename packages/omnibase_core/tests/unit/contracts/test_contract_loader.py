@@ -339,3 +339,90 @@ def _contracts(draw: st.DrawFn) -> dict[str, Any]:
 def test_any_valid_contract_round_trips_through_yaml(data: dict[str, Any], flow: bool) -> None:
     text = yaml.safe_dump(data, default_flow_style=flow, sort_keys=False)
     assert load_contract_text(text) == ModelContract.model_validate(data)
+
+
+# -- handler_routing.version comes from contract_version --------------------------------------
+
+ROUTING_WITHOUT_VERSION = "handler_routing:\n  handlers:\n    - {routing_key: A, handler_key: a}\n"
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    version=st.tuples(st.integers(0, 10**6), st.integers(0, 10**6), st.integers(0, 10**6)),
+    as_mapping=st.booleans(),
+)
+def test_routing_version_defaults_to_contract_version(
+    version: tuple[int, int, int], as_mapping: bool
+) -> None:
+    major, minor, patch = version
+    written = (
+        f"{{major: {major}, minor: {minor}, patch: {patch}}}"
+        if as_mapping
+        else f'"{major}.{minor}.{patch}"'
+    )
+    contract = load_contract_text(
+        f"name: n\ncontract_version: {written}\nnode_type: effect\n" + ROUTING_WITHOUT_VERSION
+    )
+    assert contract.handler_routing is not None
+    assert contract.handler_routing.version == contract.contract_version
+    assert contract.handler_routing.version == ModelSemVer(major=major, minor=minor, patch=patch)
+
+
+def test_an_explicit_routing_version_is_kept() -> None:
+    contract = load_contract_text(
+        "name: n\ncontract_version: 3.2.1\nnode_type: effect\nhandler_routing:\n"
+        "  version: 1.0.0\n  default_handler: d\n"
+    )
+    assert contract.handler_routing is not None
+    assert str(contract.handler_routing.version) == "1.0.0"
+
+
+@pytest.mark.parametrize("written", ["contract_version: 1.0\n", ""])
+def test_a_bad_contract_version_is_reported_once(written: str) -> None:
+    _, problems = _problems(f"name: n\n{written}node_type: effect\n" + ROUTING_WITHOUT_VERSION)
+    assert [p.field for p in problems] == ["contract_version"]
+
+
+# -- upstream node kinds, YAML special values -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "kind"),
+    [
+        ("EFFECT_GENERIC", EnumNodeKind.EFFECT),
+        ("compute_generic", EnumNodeKind.COMPUTE),
+        ("Orchestrator_Generic", EnumNodeKind.ORCHESTRATOR),
+        ("REDUCER_GENERIC", EnumNodeKind.REDUCER),
+        ("REDUCER", EnumNodeKind.REDUCER),
+    ],
+)
+def test_upstream_node_kinds_are_read(written: str, kind: EnumNodeKind) -> None:
+    contract = load_contract_text(f"name: n\ncontract_version: 1.0.0\nnode_type: {written}\n")
+    assert contract.node_type is kind
+
+
+@pytest.mark.parametrize(
+    ("line", "column", "field", "fragment"),
+    [
+        ("description: <<", 14, "description", "the plain value '<<' is YAML's merge key"),
+        ("description: =", 14, "description", "the plain value '=' is YAML's value key"),
+        ("tags: [a, =]", 11, "tags[1]", "the plain value '=' is YAML's value key"),
+        ("=: x", 1, "", "the plain key '=' is YAML's value key"),
+    ],
+)
+def test_yaml_special_plain_values_must_be_quoted(
+    line: str, column: int, field: str, fragment: str
+) -> None:
+    _, problems = _problems(f"name: n\ncontract_version: 1.0.0\nnode_type: effect\n{line}\n")
+    (problem,) = problems
+    assert (problem.line, problem.column, problem.field) == (4, column, field)
+    assert fragment in problem.message
+    assert problem.hint.startswith("quote it: '")
+
+
+def test_quoted_special_values_are_text() -> None:
+    contract = load_contract_text(
+        "name: n\ncontract_version: 1.0.0\nnode_type: effect\ndescription: '<<'\nx: '='\n"
+    )
+    assert contract.description == "<<"
+    assert contract.node_sections["x"] == "="

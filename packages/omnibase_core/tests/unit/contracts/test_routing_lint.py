@@ -214,3 +214,51 @@ def test_indexed_lint_agrees_with_pairwise_rule(patterns: list[str], priorities:
             expected.add(index)
     warned = {int(w.field.split("[")[1].split("]")[0]) for w in lint_handler_routing(routing)}
     assert warned == expected
+
+
+def test_section_settings_without_behaviour_are_warned_about() -> None:
+    contract, document = load_contract_text_located(
+        "name: n\ncontract_version: 1.0.0\nnode_type: effect\nhandler_routing:\n"
+        "  routing_strategy: operation_match\n"
+        "  execution_mode: parallel\n"
+        "  partial_failure_handling: true\n"
+        "  aggregation_strategy: all_or_partial\n"
+        "  max_timeout_seconds: 2.5\n"
+        "  handler_dependencies:\n    reader: {protocol: P}\n"
+        "  handlers:\n    - {operation: put, handler: {name: H, module: m}}\n",
+        source="s.yaml",
+    )
+    problems = lint_handler_routing(contract.handler_routing, document)
+    assert [(p.line, p.field, p.severity) for p in problems] == [
+        (6, "handler_routing.execution_mode", "warning"),
+        (7, "handler_routing.partial_failure_handling", "warning"),
+        (8, "handler_routing.aggregation_strategy", "warning"),
+        (9, "handler_routing.max_timeout_seconds", "warning"),
+        (11, "handler_routing.handler_dependencies", "warning"),
+    ]
+    assert all("has no effect" in p.message for p in problems)
+    assert "max_timeout_seconds 2.5 has no effect" in problems[3].message
+
+
+def test_settings_matching_the_behaviour_are_not_warned_about() -> None:
+    contract, document = load_contract_text_located(
+        "name: n\ncontract_version: 1.0.0\nnode_type: effect\nhandler_routing:\n"
+        "  execution_mode: SEQUENTIAL\n  partial_failure_handling: false\n"
+        "  default_handler: d\n"
+    )
+    assert lint_handler_routing(contract.handler_routing, document) == []
+
+
+def test_live_entry_warnings_point_at_the_field_that_holds_the_key() -> None:
+    contract, document = load_contract_text_located(
+        "name: n\ncontract_version: 1.0.0\nnode_type: effect\nhandler_routing:\n"
+        "  routing_strategy: topic_pattern\n  handlers:\n"
+        "    - {topic: 'onex.*', handler: {name: A, module: m}}\n"
+        "    - {event_type: 'onex.evt.*', handler: {name: B, module: m}}\n"
+    )
+    (problem,) = lint_handler_routing(contract.handler_routing, document)
+    assert (problem.line, problem.column, problem.field) == (
+        8,
+        20,
+        "handler_routing.handlers[1].event_type",
+    )
