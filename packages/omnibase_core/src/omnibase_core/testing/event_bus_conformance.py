@@ -130,7 +130,10 @@ class EventBusConformance:
     @settings(
         max_examples=8,
         deadline=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture],
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.differing_executors,
+        ],
     )
     @given(
         partitions=st.integers(min_value=1, max_value=4),

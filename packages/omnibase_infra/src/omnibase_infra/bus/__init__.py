@@ -1,0 +1,46 @@
+"""The event bus in infra: subjects and partition streams on NATS JetStream, ``EventBusNats``
+(with the ``omnibase-infra[nats]`` extra) and the producer helper.
+
+``EventBusNats`` and the modules that talk to a server import ``nats-py``; they are loaded on
+first use, so this package imports without the extra.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from omnibase_infra.bus.model_nats_bus_options import ModelNatsBusOptions
+from omnibase_infra.bus.nats_subjects import (
+    node_key,
+    partition_stream_name,
+    subject_for,
+)
+
+if TYPE_CHECKING:
+    from omnibase_infra.bus.event_bus_nats import EventBusNats
+
+__all__ = [
+    "EventBusNats",
+    "ModelNatsBusOptions",
+    "node_key",
+    "partition_stream_name",
+    "subject_for",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "EventBusNats":
+        try:
+            from omnibase_infra.bus.event_bus_nats import EventBusNats
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not exc.name.startswith("nats"):
+                raise
+            from omnibase_core.enums import EnumCoreErrorCode
+            from omnibase_core.models.errors import ModelOnexError
+
+            raise ModelOnexError(
+                "EventBusNats needs the NATS client: pip install 'omnibase-infra[nats]'",
+                EnumCoreErrorCode.CONFIGURATION_ERROR,
+            ) from None
+        return EventBusNats
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
