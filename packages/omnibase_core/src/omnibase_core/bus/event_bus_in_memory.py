@@ -51,6 +51,9 @@ class EventBusInMemory(EventBusBase):
         super().__init__(settings)
         self._broker = broker if broker is not None else EventBusInMemoryBroker()
         self._partitioner = partitioner
+        # One holder identity per assignment: after a revoke, what this bus held counts as
+        # held elsewhere (it is redelivered after the ack wait before anything newer).
+        self._holders: dict[ModelBusPartition, object] = {}
         for stream in settings.streams:
             self._broker.declare(stream)
 
@@ -68,10 +71,12 @@ class EventBusInMemory(EventBusBase):
         return self._broker.append(targets)
 
     async def _open_partitions(self, partitions: frozenset[ModelBusPartition]) -> None:
-        return None
+        for partition in partitions:
+            self._holders[partition] = object()
 
     async def _close_partitions(self, partitions: frozenset[ModelBusPartition]) -> None:
-        return None
+        for partition in partitions:
+            self._holders.pop(partition, None)
 
     async def _fetch(
         self,
@@ -92,7 +97,7 @@ class EventBusInMemory(EventBusBase):
                     loop.call_soon_threadsafe(event.set)
 
             messages, next_expiry = self._broker.take(
-                self, stream, partition.index, max_messages, wake
+                self._holders[partition], stream, partition.index, max_messages, wake
             )
             if messages:
                 return tuple(messages)
@@ -116,7 +121,8 @@ class EventBusInMemory(EventBusBase):
         for message in messages:
             by_partition[(message.stream, message.partition)].append(message.sequence)
         for (name, index), sequences in by_partition.items():
-            self._broker.extend(self, self._streams[name], index, sequences)
+            holder = self._holders[ModelBusPartition(stream=name, index=index)]
+            self._broker.extend(holder, self._streams[name], index, sequences)
 
     async def _release(self) -> None:
         return None

@@ -127,7 +127,7 @@ class EventBusInMemoryBroker:
                 seen = log.ids.get(target.idempotency_id)
                 if seen is not None:
                     results.append(
-                        ModelBusPublishResult.model_construct(
+                        ModelBusPublishResult(
                             stream=target.stream.name,
                             partition=target.partition,
                             sequence=seen[0],
@@ -147,7 +147,7 @@ class EventBusInMemoryBroker:
                 sequence = len(log.records)
                 log.ids[target.idempotency_id] = (sequence, now)
                 results.append(
-                    ModelBusPublishResult.model_construct(
+                    ModelBusPublishResult(
                         stream=target.stream.name,
                         partition=target.partition,
                         sequence=sequence,
@@ -258,7 +258,7 @@ class EventBusInMemoryBroker:
 def _message(
     stream: str, index: int, sequence: int, deliveries: int, record: _Record
 ) -> ModelBusMessage:
-    return ModelBusMessage.model_construct(
+    return ModelBusMessage(
         stream=stream,
         partition=index,
         topic=record.topic,

@@ -40,6 +40,12 @@ class ProtocolEventBus(Protocol):
     - **Bounded in flight.** At most ``max_batch`` messages of a partition are delivered and
       unacknowledged at any time.
 
+    A consumer's own messages: ``fetch`` continues after the last message it returned, even
+    if that one is not acknowledged yet. A consumer that retries a failed batch keeps it in
+    hand (and alive with ``in_progress``); one that gives a batch up without committing it
+    revokes the partition and assigns it again: the batch then counts as held elsewhere and
+    is delivered again after the ack wait, before anything newer.
+
     Errors: bad arguments raise ``ModelOnexError(INVALID_PARAMETER)``; using a closed bus, or
     a partition this bus is not assigned, raises ``ModelOnexError(INVALID_STATE)``; an
     unreachable broker raises ``ModelBusUnavailableError`` (safe to retry).

@@ -419,6 +419,71 @@ class EventBusConformance:
 
         _run(scenario())
 
+    def test_takeover_proceeds_once_the_stale_owner_acknowledges(
+        self, open_event_bus: EventBusOpener
+    ) -> None:
+        """When the first consumer acknowledges what it held (it committed them), the second
+        goes on at once with the next message, without waiting for any ack wait."""
+        stream = self.stream(ack_wait_seconds=60)
+        (partition,) = self.partitions(stream)
+        key = str(uuid.uuid4())
+
+        async def scenario() -> None:
+            stale = await open_event_bus(self.bus_settings(stream))
+            fresh = await open_event_bus(self.bus_settings(stream))
+            try:
+                for i in range(3):
+                    await stale.publish(
+                        stream.topics[0], b"%d" % i, key=key, idempotency_id=f"s{i}"
+                    )
+                await stale.assign([partition])
+                held = list(await self.first_batch(stale, partition))
+                while len(held) < 3:
+                    held += await self.first_batch(stale, partition)
+                await fresh.assign([partition])
+                await stale.publish(stream.topics[0], b"3", key=key, idempotency_id="s3")
+                assert await fresh.fetch(partition, 10, 0.1) == ()
+                await stale.ack_through(held[-1])
+                (message,) = await self.first_batch(fresh, partition)
+                assert (message.value, message.delivery_count) == (b"3", 1)
+                await fresh.ack_through(message)
+            finally:
+                await stale.close()
+                await fresh.close()
+
+        _run(scenario())
+
+    def test_a_batch_given_up_by_revoking_comes_back_before_anything_newer(
+        self, open_event_bus: EventBusOpener
+    ) -> None:
+        """A consumer that revokes and reassigns a partition instead of committing its batch
+        gets that batch again after the ack wait, in order, before newer messages."""
+        stream = self.stream()
+        (partition,) = self.partitions(stream)
+        key = str(uuid.uuid4())
+
+        async def scenario() -> None:
+            bus = await open_event_bus(self.bus_settings(stream))
+            try:
+                for i in range(3):
+                    await bus.publish(stream.topics[0], b"%d" % i, key=key, idempotency_id=f"g{i}")
+                await bus.assign([partition])
+                given_up = list(await self.first_batch(bus, partition))
+                while len(given_up) < 3:
+                    given_up += await self.first_batch(bus, partition)
+                await bus.revoke([partition])
+                await bus.assign([partition])
+                for i in range(3, 5):
+                    await bus.publish(stream.topics[1], b"%d" % i, key=key, idempotency_id=f"g{i}")
+                assert await bus.fetch(partition, 10, self.ack_wait_seconds / 3) == ()
+                got = await self.drain(bus, partition, 5)
+                assert [m.value for m in got] == [b"%d" % i for i in range(5)]
+                assert [m.redelivered for m in got] == [True, True, True, False, False]
+            finally:
+                await bus.close()
+
+        _run(scenario())
+
     def test_max_batch_bounds_unacknowledged_messages(self, open_event_bus: EventBusOpener) -> None:
         """At most ``max_batch`` messages of a partition are out unacknowledged; acknowledging
         some lets as many more out."""

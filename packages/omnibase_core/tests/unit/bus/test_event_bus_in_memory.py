@@ -4,6 +4,7 @@ threads, a clock it can be driven by, fixed stream shapes and its partitioner.""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import threading
 import uuid
 
@@ -149,7 +150,7 @@ def test_acknowledging_a_message_never_delivered_is_refused() -> None:
         partition = ModelBusPartition(stream="s", index=0)
         await bus.assign([partition])
         (message,) = await bus.fetch(partition, 5, 0)
-        forged = message.model_copy(update={"sequence": 7})
+        forged = dataclasses.replace(message, sequence=7)
         with pytest.raises(ModelOnexError) as caught:
             await bus.ack_through(forged)
         assert caught.value.error_code == EnumCoreErrorCode.INVALID_PARAMETER

@@ -104,7 +104,7 @@ class EventBusNats(EventBusBase):
                 servers=[url],
                 name=options.connection_name,
                 allow_reconnect=True,
-                max_reconnect_attempts=-1,
+                max_reconnect_attempts=options.connect_attempts,
                 reconnect_time_wait=options.reconnect_wait_seconds,
                 connect_timeout=options.connect_timeout_seconds,
                 pending_size=options.pending_bytes,
@@ -118,6 +118,9 @@ class EventBusNats(EventBusBase):
                 "check that nats-server runs with JetStream (-js) there",
                 context={"url": mask_url(url)},
             ) from None
+        # Connected: from now on reconnect forever (publishes and pulls ride it out).
+        nc.options["max_reconnect_attempts"] = -1
+        events.connected = True
         bus = cls(nc, settings, options, url)
         bus._events = events
         try:
@@ -125,6 +128,7 @@ class EventBusNats(EventBusBase):
             if setup:
                 await bus.setup()
         except BaseException:
+            events.closing = True
             await nc.close()
             raise
         return bus
@@ -196,7 +200,20 @@ class EventBusNats(EventBusBase):
     ) -> tuple[ModelBusMessage, ...]:
         return await self._consumers[partition].fetch(max_messages, timeout_seconds)
 
+    def _check_connected(self, doing: str) -> None:
+        # Not buffered for after the reconnection: an acknowledgement reported as failed is
+        # then really not sent (it would otherwise arrive whenever the client reconnects).
+        if not self._nc.is_connected:
+            raise ModelBusUnavailableError(
+                f"{doing}: not connected to NATS at {mask_url(self._url)} (reconnecting); the "
+                "messages may be delivered again"
+            )
+
     async def _ack_through(self, message: ModelBusMessage) -> None:
+        self._check_connected(
+            f"acknowledgement of message {message.sequence} of partition "
+            f"{message.stream}/{message.partition} not sent"
+        )
         try:
             await self._nc.request(
                 message.receipt, b"+ACK", timeout=self._settings.operation_timeout_seconds
@@ -213,6 +230,7 @@ class EventBusNats(EventBusBase):
             consumer.forget_through(message.sequence)
 
     async def _in_progress(self, messages: Sequence[ModelBusMessage]) -> None:
+        self._check_connected(f"progress of {len(messages)} message(s) not sent")
         try:
             for message in messages:
                 await self._nc.publish(message.receipt, b"+WPI")
@@ -237,9 +255,12 @@ class _ConnectionEvents:
     def __init__(self, url: str) -> None:
         self.url = url
         self.closing = False
+        self.connected = False
 
     async def error(self, exc: Exception) -> None:
-        if not self.closing:
+        if not self.connected:  # connect() reports the failure itself
+            _log.debug("NATS connect attempt to %s failed: %s", self.url, exc)
+        elif not self.closing:
             _log.warning("NATS client error on %s: %s: %s", self.url, type(exc).__name__, exc)
 
     async def disconnected(self) -> None:

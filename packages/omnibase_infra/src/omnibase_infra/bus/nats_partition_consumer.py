@@ -35,17 +35,15 @@ from omnibase_core.models.bus import (
     ModelBusUnavailableError,
 )
 from omnibase_core.models.errors import ModelOnexError
-from omnibase_infra.bus.nats_subjects import (
-    parse_ack_reply,
-    partition_stream_name,
-    split_subject,
-)
+from omnibase_infra.bus.nats_subjects import NO_KEY_TOKEN, partition_stream_name
 
 _MSG_ID = "Nats-Msg-Id"
 _STATUS = "Status"
 #: Added to a request's expiry before the client stops waiting for the server's answer.
 _GRACE_SECONDS = 1.0
 _MIN_EXPIRES_NS = 1_000_000
+#: How often a consumer holding deliveries back re-reads the ack floor.
+GAP_RECHECK_SECONDS = 0.5
 #: A pause in deliveries this long ends a burst (the server sends a batch back to back).
 LINGER_SECONDS = 0.002
 
@@ -57,6 +55,7 @@ class NatsPartitionConsumer:
         self._nc = nc
         self._jsm = jsm
         self._stream = stream
+        self._stream_name = stream.name
         self._index = index
         self._nats_stream = partition_stream_name(stream.name, index)
         self._next_subject = f"$JS.API.CONSUMER.MSG.NEXT.{self._nats_stream}.{stream.group}"
@@ -129,25 +128,32 @@ class NatsPartitionConsumer:
             self._request_open = False
             self._activity.set()
             return
+        # The hot path: inline what parse_ack_reply and split_subject do, for speed.
+        tokens = reply.split(".")
+        offset = 2 if len(tokens) == 9 else 4
         try:
-            ack = parse_ack_reply(reply)
-            topic, _, key = split_subject(msg.subject)
-        except ValueError:
+            topic, _, key = msg.subject.rsplit(".", 2)
+            sequence = int(tokens[offset + 3])
+            deliveries = int(tokens[offset + 2])
+        except (ValueError, IndexError):
             return
-        headers = dict(msg.headers) if msg.headers else {}
-        idempotency_id = headers.pop(_MSG_ID, None)
+        headers = msg.headers
+        if headers:
+            idempotency_id = headers.pop(_MSG_ID, None)
+        else:
+            headers, idempotency_id = {}, None
         self._arrivals.append(
-            ModelBusMessage.model_construct(
-                stream=self._stream.name,
-                partition=self._index,
-                topic=topic,
-                key=key,
-                value=msg.data,
-                headers=headers,
-                idempotency_id=idempotency_id,
-                sequence=ack.stream_sequence,
-                delivery_count=ack.delivery_count,
-                receipt=reply,
+            ModelBusMessage(
+                self._stream_name,
+                self._index,
+                topic,
+                None if key == NO_KEY_TOKEN else key,
+                msg.data,
+                sequence,
+                deliveries,
+                headers,
+                idempotency_id,
+                reply,
             )
         )
         self._request_left -= 1
@@ -205,29 +211,31 @@ class NatsPartitionConsumer:
             return batch
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_seconds
-        gap_checked = False
         while True:
             if self._failure is not None:
                 failure, self._failure = self._failure, None
                 raise ModelBusUnavailableError(
                     f"pulling {self._nats_stream!r} consumer {self._stream.group!r}: {failure}"
                 )
-            # A request sent now expires with this fetch: allow its closing status time to
-            # arrive. One left open by an earlier fetch is waited on only until the deadline.
-            until = deadline
-            if not self._request_open:
-                await self._request(max_messages, deadline - loop.time())
-                until = deadline + _GRACE_SECONDS
-            await self._wait_for_delivery(min(self._request_deadline, until))
-            batch = self._take(max_messages)
-            if batch:
-                return batch
-            if self._held and not gap_checked:
-                gap_checked = True
+            if self._held:
                 await self._close_gap()
                 batch = self._take(max_messages)
                 if batch:
                     return batch
+            # A request sent now expires with this fetch (sooner while deliveries are held
+            # back, to re-read the ack floor): allow its closing status time to arrive. One
+            # left open by an earlier fetch is waited on only until the deadline.
+            until = deadline
+            if not self._request_open:
+                wait = deadline - loop.time()
+                if self._held:
+                    wait = min(wait, GAP_RECHECK_SECONDS)
+                await self._request(max_messages, wait)
+                until = min(deadline, loop.time() + wait) + _GRACE_SECONDS
+            await self._wait_for_delivery(min(self._request_deadline, until))
+            batch = self._take(max_messages)
+            if batch:
+                return batch
             if loop.time() >= deadline:
                 return ()
 

@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,6 +33,21 @@ from omnibase_infra.bus.nats_subjects import partition_stream_name, subject_for
 WINDOW = 1024
 _MSG_ID = "Nats-Msg-Id"
 _RETRYABLE_API_CODES = frozenset({503, 408})
+#: The usual acknowledgement, read without a JSON parser: {"stream":..,"seq":..[,"duplicate":true]}
+_PUB_ACK = re.compile(
+    rb'^\{"stream":"([^"]+)",(?:"domain":"[^"]*",)?"seq":(\d+)(,"duplicate":true)?\}$'
+)
+
+
+class _Attempt:
+    """One round of sends: which reply token stands for which target, and what came back."""
+
+    __slots__ = ("done", "left", "replies")
+
+    def __init__(self, size: int) -> None:
+        self.replies: list[Any] = [None] * size
+        self.left = size
+        self.done = asyncio.Event()
 
 
 class NatsPipelinedPublisher:
@@ -43,31 +59,36 @@ class NatsPipelinedPublisher:
         self._timeout = operation_timeout_seconds
         self._prefix = ""
         self._sub: Any = None
-        self._futures: dict[str, asyncio.Future[Any]] = {}
-        self._tokens = itertools.count()
+        self._attempts: dict[str, _Attempt] = {}
+        self._attempt_ids = itertools.count()
 
     async def start(self) -> None:
-        """Subscribe to the reply subject (once)."""
+        """Subscribe to the reply subjects (once)."""
         if self._sub is None:
             self._prefix = self._nc.new_inbox()
-            self._sub = await self._nc.subscribe(f"{self._prefix}.*", cb=self._on_reply)
+            self._sub = await self._nc.subscribe(f"{self._prefix}.>", cb=self._on_reply)
 
     async def stop(self) -> None:
         """Drop the reply subscription; publishes still waiting fail as unavailable."""
-        for future in self._futures.values():
-            if not future.done():
-                future.cancel()
-        self._futures.clear()
+        for attempt in self._attempts.values():
+            attempt.done.set()
+        self._attempts.clear()
         if self._sub is not None:
             sub, self._sub = self._sub, None
             with contextlib.suppress(nats.errors.Error):
                 await sub.unsubscribe()
 
     async def _on_reply(self, msg: Any) -> None:
-        token = msg.subject[len(self._prefix) + 1 :]
-        future = self._futures.pop(token, None)
-        if future is not None and not future.done():
-            future.set_result(msg)
+        attempt_id, _, slot = msg.subject[len(self._prefix) + 1 :].partition(".")
+        attempt = self._attempts.get(attempt_id)
+        if attempt is None:
+            return
+        index = int(slot)
+        if attempt.replies[index] is None:
+            attempt.replies[index] = msg
+            attempt.left -= 1
+            if attempt.left == 0:
+                attempt.done.set()
 
     async def publish(
         self, targets: Sequence[BusPublishTarget]
@@ -79,10 +100,34 @@ class NatsPipelinedPublisher:
         """
         results: list[ModelBusPublishResult | None] = [None] * len(targets)
         for start in range(0, len(targets), WINDOW):
-            await self._publish_window(
-                targets, range(start, min(start + WINDOW, len(targets))), results
-            )
+            window = range(start, min(start + WINDOW, len(targets)))
+            await self._publish_window(targets, window, results)
         return tuple(r for r in results if r is not None)
+
+    async def _send(self, targets: Sequence[BusPublishTarget], todo: list[int]) -> _Attempt:
+        attempt_id = str(next(self._attempt_ids))
+        attempt = _Attempt(len(todo))
+        self._attempts[attempt_id] = attempt
+        reply_prefix = f"{self._prefix}.{attempt_id}."
+        publish = self._nc.publish
+        for slot, index in enumerate(todo):
+            target = targets[index]
+            headers = {_MSG_ID: target.idempotency_id}
+            if target.headers:
+                headers.update(target.headers)
+            try:
+                await publish(
+                    subject_for(target.topic, target.partition, target.key),
+                    target.value,
+                    reply=f"{reply_prefix}{slot}",
+                    headers=headers,
+                )
+            except nats.errors.Error as exc:
+                attempt.replies[slot] = exc
+                attempt.left -= 1
+        if attempt.left == 0:
+            attempt.done.set()
+        return attempt
 
     async def _publish_window(
         self,
@@ -96,42 +141,27 @@ class NatsPipelinedPublisher:
         pause = 0.05
         last_problem = "no acknowledgement"
         while True:
-            sent: list[tuple[int, asyncio.Future[Any]]] = []
-            for index in todo:
-                future = loop.create_future()
-                token = str(next(self._tokens))
-                self._futures[token] = future
-                target = targets[index]
-                headers = {_MSG_ID: target.idempotency_id, **target.headers}
-                try:
-                    await self._nc.publish(
-                        subject_for(target.topic, target.partition, target.key),
-                        target.value,
-                        reply=f"{self._prefix}.{token}",
-                        headers=headers,
+            attempt = await self._send(targets, todo)
+            if not attempt.done.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        attempt.done.wait(), max(0.0, min(2.0, deadline - loop.time()))
                     )
-                except nats.errors.Error as exc:
-                    self._futures.pop(token, None)
-                    future.cancel()
-                    last_problem = f"{type(exc).__name__}: {exc}"
-                sent.append((index, future))
-            pending = [f for _, f in sent if not f.cancelled()]
-            if pending:
-                await asyncio.wait(pending, timeout=max(0.0, min(2.0, deadline - loop.time())))
+            self._attempts = {k: v for k, v in self._attempts.items() if v is not attempt}
             retry: list[int] = []
-            for index, future in sent:
-                if not future.done() or future.cancelled():
-                    future.cancel()
+            for slot, index in enumerate(todo):
+                reply = attempt.replies[slot]
+                if reply is None or isinstance(reply, Exception):
+                    if reply is not None:
+                        last_problem = f"{type(reply).__name__}: {reply}"
                     retry.append(index)
                     continue
-                outcome = self._outcome(targets[index], future.result())
+                outcome = self._outcome(targets[index], reply)
                 if isinstance(outcome, str):
                     last_problem = outcome
                     retry.append(index)
                 else:
                     results[index] = outcome
-            for token in [t for t, f in self._futures.items() if f.cancelled()]:
-                del self._futures[token]
             if not retry:
                 return
             if loop.time() + pause >= deadline:
@@ -150,13 +180,21 @@ class NatsPipelinedPublisher:
     @staticmethod
     def _outcome(target: BusPublishTarget, reply: Any) -> ModelBusPublishResult | str:
         """The result, or why to retry (a string); raises when the refusal is final."""
+        data = reply.data
+        fast = _PUB_ACK.match(data)
+        if fast is not None and fast.group(1).decode() == partition_stream_name(
+            target.stream.name, target.partition
+        ):
+            return ModelBusPublishResult(
+                target.stream.name, target.partition, int(fast.group(2)), fast.group(3) is not None
+            )
         headers = reply.headers
         if headers and headers.get("Status") == "503":
             return "no stream answered (is JetStream up and the stream created?)"
         try:
-            answer = json.loads(reply.data)
+            answer = json.loads(data)
         except ValueError:
-            return f"unreadable acknowledgement {reply.data[:80]!r}"
+            return f"unreadable acknowledgement {data[:80]!r}"
         error = answer.get("error")
         if error is not None:
             if error.get("code") in _RETRYABLE_API_CODES:
@@ -178,9 +216,9 @@ class NatsPipelinedPublisher:
                 EnumCoreErrorCode.CONFIGURATION_ERROR,
                 {"stream": answer.get("stream")},
             )
-        return ModelBusPublishResult.model_construct(
-            stream=target.stream.name,
-            partition=target.partition,
-            sequence=int(answer["seq"]),
-            duplicate=bool(answer.get("duplicate", False)),
+        return ModelBusPublishResult(
+            target.stream.name,
+            target.partition,
+            int(answer["seq"]),
+            bool(answer.get("duplicate", False)),
         )

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 from uuid import UUID
 
@@ -23,10 +24,12 @@ from omnibase_infra.models.model_partition import partition_hash
 NO_KEY_TOKEN = "_"
 
 
+@functools.lru_cache(maxsize=65_536)
 def node_key(key: str) -> tuple[str, int]:
     """``(canonical node id, partition hash)`` of a key; keys on NATS are node ids (UUIDs).
 
-    Raises ``ModelOnexError(INVALID_PARAMETER)`` for a key that is not a UUID.
+    Raises ``ModelOnexError(INVALID_PARAMETER)`` for a key that is not a UUID. Cached: a
+    producer sends many messages about the same nodes.
     """
     try:
         node_id = UUID(key)

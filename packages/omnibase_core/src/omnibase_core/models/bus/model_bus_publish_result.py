@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from dataclasses import dataclass
 
 
-class ModelBusPublishResult(BaseModel):
+@dataclass(frozen=True, slots=True)
+class ModelBusPublishResult:
     """Where a published message is stored.
 
     ``duplicate`` is true when the idempotency id was already stored within the duplicate
-    window: nothing new was appended and ``sequence`` is the earlier copy's position.
+    window: nothing new was appended and ``sequence`` is the earlier copy's position. A frozen
+    dataclass (one per published message, built from the broker's answer).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
     stream: str
-    partition: int = Field(ge=0)
-    sequence: int = Field(ge=1)
+    partition: int
+    sequence: int
     duplicate: bool = False
