@@ -99,6 +99,12 @@ def tests_postgres(session: nox.Session) -> None:
     _pytest(session, ["infra", "integration"], "-m", "postgres")
 
 
+@nox.session(name="tests_nats")
+def tests_nats(session: nox.Session) -> None:
+    """Every test that needs nats-server (the tests start their own)."""
+    _pytest(session, ["infra"], "-m", "nats")
+
+
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff: lint rules and formatting."""

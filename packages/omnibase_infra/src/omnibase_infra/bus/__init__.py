@@ -9,19 +9,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from omnibase_infra.bus.model_bus_producer_report import ModelBusProducerReport
 from omnibase_infra.bus.model_nats_bus_options import ModelNatsBusOptions
 from omnibase_infra.bus.nats_subjects import (
     node_key,
     partition_stream_name,
     subject_for,
 )
+from omnibase_infra.bus.service_bus_producer import ServiceBusProducer
 
 if TYPE_CHECKING:
     from omnibase_infra.bus.event_bus_nats import EventBusNats
 
 __all__ = [
     "EventBusNats",
+    "ModelBusProducerReport",
     "ModelNatsBusOptions",
+    "ServiceBusProducer",
     "node_key",
     "partition_stream_name",
     "subject_for",
