@@ -306,7 +306,7 @@ class EventBusConformance:
                 assert [m.value for m in again] == [b"3", b"4"]
                 assert all(m.delivery_count >= 2 and m.redelivered for m in again)
                 await second.ack_through(again[-1])
-                assert await second.fetch(partition, 10, 3 * self.ack_wait_seconds) == ()
+                assert await second.fetch(partition, 10, 2 * self.ack_wait_seconds) == ()
             finally:
                 await second.close()
 
@@ -366,7 +366,7 @@ class EventBusConformance:
                 while len(batch) < 3:
                     batch += await self.first_batch(owner, partition, 3 - len(batch))
                 loop = asyncio.get_running_loop()
-                keep_until = loop.time() + 2.5 * wait
+                keep_until = loop.time() + 1.5 * wait
                 while loop.time() < keep_until:
                     await owner.in_progress(batch)
                     assert await other.fetch(partition, 3, wait / 5) == ()

@@ -33,7 +33,7 @@ pytestmark = pytest.mark.nats
 __all__ = ["nats_private_server", "nats_server"]
 T = TypeVar("T")
 #: Longer than JetStream takes to write a consumer's acknowledgements (under 1 s on 2.9).
-PERSISTED_AFTER_SECONDS = 2.0
+PERSISTED_AFTER_SECONDS = 1.5
 
 
 def stream_settings(**overrides: Any) -> ModelBusStreamSettings:

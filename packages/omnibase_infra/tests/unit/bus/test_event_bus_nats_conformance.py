@@ -19,7 +19,7 @@ __all__ = ["nats_server"]
 class TestEventBusNatsConformance(EventBusConformance):
     """Every bus a test opens is its own connection to the session's server."""
 
-    ack_wait_seconds = 0.4
+    ack_wait_seconds = 0.3
 
     @pytest.fixture
     def open_event_bus(self, nats_server: NatsTestServer) -> EventBusOpener:
