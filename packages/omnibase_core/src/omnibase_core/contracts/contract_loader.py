@@ -8,13 +8,14 @@ import os
 import re
 import types
 import typing
-from typing import Any, Final
+from typing import Any, Final, TypeVar, overload
 
 from pydantic import BaseModel, ValidationError
 
 from omnibase_core.contracts._contract_documents import remember_document
 from omnibase_core.contracts.contract_errors import build_contract_error
 from omnibase_core.contracts.contract_file_reader import read_contract_file
+from omnibase_core.contracts.contract_models import contract_model_for
 from omnibase_core.contracts.model_yaml_document import (
     ModelYamlDocument,
     YamlPath,
@@ -24,6 +25,9 @@ from omnibase_core.contracts.yaml_position_loader import DEFAULT_MAX_BYTES, Yaml
 from omnibase_core.models.contracts.model_contract import ModelContract
 from omnibase_core.models.contracts.model_contract_problem import ModelContractProblem
 from omnibase_core.models.primitives.contract_key import EMPTY_KEY_ERROR
+
+#: A contract model: :class:`ModelContract` or a node's subclass typing its own sections.
+ContractT = TypeVar("ContractT", bound=ModelContract)
 
 _PREVIEW: Final = 40
 _INDEXED_PREFIX: Final = re.compile(r"^(\w+)\[(\d+)\]")
@@ -54,30 +58,81 @@ _ECHO_INPUT: Final = frozenset(
 )
 
 
+@overload
 def load_contract(
     path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> ModelContract: ...
+@overload
+def load_contract(
+    path: str | os.PathLike[str], *, model: type[ContractT], max_bytes: int = DEFAULT_MAX_BYTES
+) -> ContractT: ...
+@overload
+def load_contract(
+    path: str | os.PathLike[str],
+    *,
+    model: type[ModelContract] | None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> ModelContract: ...
+def load_contract(
+    path: str | os.PathLike[str],
+    *,
+    model: type[ModelContract] | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> ModelContract:
-    """Read the contract at ``path``.
+    """Read the contract at ``path``, validated by ``model``.
+
+    Without ``model``, the model an installed package declares for the contract's ``name``
+    (entry-point group ``onex.contract_models``, see :mod:`omnibase_core.contracts.contract_models`)
+    checks the node's own sections, else :class:`ModelContract`; code that knows its node passes
+    its model and gets an instance of it.
 
     Raises ``ModelOnexError(FILE_NOT_FOUND)`` when ``path`` is not a readable regular file
     (a FIFO or device is refused, never read; OS errors such as a name too long, a symbolic
     link loop or a denied permission are reported as one ``path:1:1`` problem), and one
     ``ModelOnexError(CONTRACT_VALIDATION_ERROR)`` listing every problem as
     ``path:line:column: field: message`` otherwise (YAML syntax, duplicate keys, unsafe tags,
-    alias bombs, size above ``max_bytes``, bad encoding, schema errors).
+    alias bombs, size above ``max_bytes``, bad encoding, schema errors in any section the
+    model types, a declared model that cannot be loaded).
     """
-    return load_contract_located(path, max_bytes=max_bytes)[0]
+    return load_contract_located(path, model=model, max_bytes=max_bytes)[0]
 
 
+@overload
 def load_contract_text(
     text: str | bytes, *, source: str = "<string>", max_bytes: int = DEFAULT_MAX_BYTES
+) -> ModelContract: ...
+@overload
+def load_contract_text(
+    text: str | bytes,
+    *,
+    model: type[ContractT],
+    source: str = "<string>",
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> ContractT: ...
+@overload
+def load_contract_text(
+    text: str | bytes,
+    *,
+    model: type[ModelContract] | None,
+    source: str = "<string>",
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> ModelContract: ...
+def load_contract_text(
+    text: str | bytes,
+    *,
+    model: type[ModelContract] | None = None,
+    source: str = "<string>",
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> ModelContract:
     """Like :func:`load_contract` for contract text already in memory, named ``source``."""
-    return load_contract_text_located(text, source=source, max_bytes=max_bytes)[0]
+    return load_contract_text_located(text, model=model, source=source, max_bytes=max_bytes)[0]
 
 
 def load_contract_located(
-    path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES
+    path: str | os.PathLike[str],
+    *,
+    model: type[ModelContract] | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> tuple[ModelContract, ModelYamlDocument]:
     """:func:`load_contract`, also returning the parsed document with every position.
 
@@ -88,11 +143,15 @@ def load_contract_located(
     loader = YamlPositionLoader(max_bytes=max_bytes, caller="load_contract")
     data = read_contract_file(source, loader)
     document = loader.load_bytes(data, source)
-    return validate_contract_document(document), document
+    return validate_contract_document(document, model), document
 
 
 def load_contract_text_located(
-    text: str | bytes, *, source: str = "<string>", max_bytes: int = DEFAULT_MAX_BYTES
+    text: str | bytes,
+    *,
+    model: type[ModelContract] | None = None,
+    source: str = "<string>",
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> tuple[ModelContract, ModelYamlDocument]:
     """:func:`load_contract_text`, also returning the parsed document with every position."""
     loader = YamlPositionLoader(max_bytes=max_bytes, caller="load_contract")
@@ -100,19 +159,33 @@ def load_contract_text_located(
         document = loader.load_bytes(text, source)
     else:
         document = loader.load_text(text, source)
-    return validate_contract_document(document), document
+    return validate_contract_document(document, model), document
 
 
-def validate_contract_document(document: ModelYamlDocument) -> ModelContract:
-    """Validate parsed YAML as a :class:`ModelContract`, locating every schema error.
+@overload
+def validate_contract_document(document: ModelYamlDocument) -> ModelContract: ...
+@overload
+def validate_contract_document(
+    document: ModelYamlDocument, model: type[ContractT]
+) -> ContractT: ...
+@overload
+def validate_contract_document(
+    document: ModelYamlDocument, model: type[ModelContract] | None
+) -> ModelContract: ...
+def validate_contract_document(
+    document: ModelYamlDocument, model: type[ModelContract] | None = None
+) -> ModelContract:
+    """Validate parsed YAML as ``model`` (default: the model declared for the document's
+    ``name``, else :class:`ModelContract`), locating every schema error.
 
     Raises one ``ModelOnexError(CONTRACT_VALIDATION_ERROR)`` listing all problems in file order.
     """
+    model = model or contract_model_for(document)
     try:
-        contract = ModelContract.model_validate(document.data)
+        contract = model.model_validate(document.data)
     except ValidationError as exc:
         errors = _without_typo_echoes(exc.errors(include_url=False))
-        problems = [_locate(document, error) for error in errors]
+        problems = [_locate(document, error, model) for error in errors]
         raise build_contract_error("load_contract", document.source, problems) from None
     remember_document(contract, document)
     return contract
@@ -135,7 +208,9 @@ def _without_typo_echoes(errors: list[Any]) -> list[Any]:
     return [error for error in errors if not echoed(error)]
 
 
-def _locate(document: ModelYamlDocument, error: Any) -> ModelContractProblem:
+def _locate(
+    document: ModelYamlDocument, error: Any, model: type[ModelContract]
+) -> ModelContractProblem:
     loc: YamlPath = tuple(error["loc"])
     kind: str = error["type"]
     message: str = error["msg"].removeprefix("Value error, ")
@@ -153,7 +228,7 @@ def _locate(document: ModelYamlDocument, error: Any) -> ModelContractProblem:
     elif kind == "extra_forbidden":
         line, column = document.key_position(loc)
         message = "unknown field"
-        hint = _did_you_mean(str(loc[-1]), _field_names(loc[:-1]))
+        hint = _did_you_mean(str(loc[-1]), _field_names(loc[:-1], model))
     elif kind == "invalid_key":
         line, column = document.key_position(loc)
         hint = "quote the key"
@@ -162,7 +237,7 @@ def _locate(document: ModelYamlDocument, error: Any) -> ModelContractProblem:
         if kind in _ECHO_INPUT:
             message = f"{message} (got {_preview(error.get('input'))})"
         if kind == "enum" and isinstance(error.get("input"), str):
-            choices = [str(member.value) for member in _enum_at(loc) or ()]
+            choices = [str(member.value) for member in _enum_at(loc, model) or ()]
             hint = _did_you_mean(error["input"], choices)
     return ModelContractProblem(
         path=document.source,
@@ -201,9 +276,9 @@ def _preview(value: Any) -> str:
     return text if len(text) <= _PREVIEW else text[: _PREVIEW - 3] + "..."
 
 
-def _annotation_at(loc: YamlPath) -> Any:
-    """The type annotation :class:`ModelContract` declares at ``loc`` (``None`` if unknown)."""
-    current: Any = ModelContract
+def _annotation_at(loc: YamlPath, contract_model: type[ModelContract]) -> Any:
+    """The type annotation ``contract_model`` declares at ``loc`` (``None`` if unknown)."""
+    current: Any = contract_model
     for part in loc:
         if isinstance(part, int):
             args = [arg for arg in typing.get_args(current) if arg is not Ellipsis]
@@ -228,13 +303,13 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _field_names(loc: YamlPath) -> list[str]:
-    model = _model_in(_annotation_at(loc))
+def _field_names(loc: YamlPath, contract_model: type[ModelContract]) -> list[str]:
+    model = _model_in(_annotation_at(loc, contract_model))
     return list(model.model_fields) if model is not None else []
 
 
-def _enum_at(loc: YamlPath) -> type[enum.Enum] | None:
-    annotation = _annotation_at(loc)
+def _enum_at(loc: YamlPath, model: type[ModelContract]) -> type[enum.Enum] | None:
+    annotation = _annotation_at(loc, model)
     candidates = typing.get_args(annotation) or (annotation,)
     for candidate in candidates:
         if isinstance(candidate, type) and issubclass(candidate, enum.Enum):

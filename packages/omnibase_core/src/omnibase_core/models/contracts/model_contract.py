@@ -32,6 +32,12 @@ class ModelContract(BaseModel):
     ``version``, it takes ``contract_version``. Any other top-level key is one of the node's
     own sections: it is kept as written and read through :attr:`node_sections` (or
     ``model_extra``).
+
+    A node types its own sections in a subclass, one pydantic field per section (unknown keys
+    inside a section should be forbidden), and declares the subclass for its contract's
+    ``name`` in the ``onex.contract_models`` entry-point group; ``load_contract`` and
+    ``onex contract validate`` then report errors in those sections at ``path:line:column``
+    (see :mod:`omnibase_core.contracts.contract_models`).
     """
 
     model_config = ConfigDict(frozen=True, extra="allow")
