@@ -219,7 +219,10 @@ class ServiceRegistrationRuntime:
             )
         self._store = store
         self._owns_store = owns_store
-        self._settings = settings or NodeRegistrationOrchestrator.load_settings(contract_path)
+        # The contract is read once: its lifecycle section gives the settings, and the node
+        # routes by it.
+        contract = NodeRegistrationOrchestrator.load_registration_contract(contract_path)
+        self._settings = settings or contract.lifecycle.to_settings()
         self._partition = partition or ModelPartition()
         self._batch_size = batch_size
         container = ModelONEXContainer()
@@ -230,7 +233,9 @@ class ServiceRegistrationRuntime:
             ),
         )
         container.register_service("ProtocolRegistrationStore", store)
-        self._node = NodeRegistrationOrchestrator(container, contract_path=contract_path)
+        self._node = NodeRegistrationOrchestrator(
+            container, contract_path=contract_path, contract=contract
+        )
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
 

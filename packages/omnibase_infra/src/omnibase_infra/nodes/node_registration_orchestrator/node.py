@@ -2,7 +2,8 @@
 
 Files of this node:
 
-- ``contract.yaml``: name, routing (``handler_routing``), topics and the ``lifecycle`` settings;
+- ``contract.yaml``: name, routing (``handler_routing``), topics and the ``lifecycle`` settings,
+  typed by ``models/model_registration_contract.py``;
 - ``handlers/handler_node_introspected.py``, ``handlers/handler_node_heartbeat.py``,
   ``handlers/handler_runtime_tick.py``: the three handlers, with ``handlers/handler_helpers.py``;
 - ``registry/registry_infra_node_registration_orchestrator.py``: builds their frozen registry;
@@ -15,37 +16,29 @@ The runtime that feeds it and writes its decisions is
 from __future__ import annotations
 
 import os
-from datetime import timedelta
 from pathlib import Path
-from typing import Any, ClassVar, Final
-
-from pydantic import ValidationError
+from typing import Any, ClassVar
 
 from omnibase_core.contracts import load_contract
-from omnibase_core.enums import EnumCoreErrorCode
 from omnibase_core.models.container import ModelONEXContainer
-from omnibase_core.models.contracts import ModelContract
 from omnibase_core.models.errors import ModelOnexError
 from omnibase_core.nodes import NodeOrchestrator
 from omnibase_core.services import ServiceHandlerRegistry
-from omnibase_infra.nodes.node_registration_orchestrator.models import ModelRegistrationSettings
-
-#: ``lifecycle`` keys of the contract -> settings fields (seconds become durations).
-_LIFECYCLE_SECONDS: Final = {
-    "liveness_interval_seconds": "liveness_interval",
-    "liveness_window_seconds": "liveness_window",
-    "max_clock_skew_seconds": "max_clock_skew",
-}
-_LIFECYCLE_PLAIN: Final = {"expiry_batch_size": "expiry_batch_size"}
+from omnibase_infra.nodes.node_registration_orchestrator.models import (
+    ModelRegistrationContract,
+    ModelRegistrationSettings,
+)
 
 
 class NodeRegistrationOrchestrator(NodeOrchestrator):
     """Keeps the registry of live nodes: routes introspections, heartbeats and ticks to their
     handlers exactly as ``contract.yaml`` declares; no dispatch is written by hand.
 
-    Construction loads the contract, takes the frozen :class:`ServiceHandlerRegistry` from the
-    container and initialises routing, so an unknown handler key or a category mismatch stops
-    construction with the contract path and the key. Messages flow through ``process()``.
+    Construction loads the contract (typed by :class:`ModelRegistrationContract`, so a bad
+    ``lifecycle`` section stops it with ``path:line:column``), takes the frozen
+    :class:`ServiceHandlerRegistry` from the container and initialises routing, so an unknown
+    handler key or a category mismatch stops construction with the contract path and the key.
+    Messages flow through ``process()``.
     """
 
     #: The contract next to this module.
@@ -56,16 +49,21 @@ class NodeRegistrationOrchestrator(NodeOrchestrator):
         container: ModelONEXContainer,
         *,
         contract_path: str | os.PathLike[str] | None = None,
+        contract: ModelRegistrationContract | None = None,
     ) -> None:
         """Load the contract (default :attr:`DEFAULT_CONTRACT_PATH`) and resolve its routing.
 
-        Raises ``ModelOnexError``: ``FILE_NOT_FOUND`` or ``CONTRACT_VALIDATION_ERROR`` for an
-        unreadable or invalid contract, ``SERVICE_NOT_FOUND`` when the container holds no
-        handler registry, and the routing error (naming the contract path, every routing key
-        and handler key at fault) when a handler key is unknown or of the wrong category.
+        ``contract`` is the same contract already loaded from ``contract_path`` (a runtime
+        loads it once, for the settings and the node); it is then not read again.
+        Raises ``ModelOnexError``: ``FILE_NOT_FOUND`` or ``CONTRACT_VALIDATION_ERROR`` (every
+        problem as ``path:line:column: field: message``, the ``lifecycle`` section included)
+        for an unreadable or invalid contract, ``SERVICE_NOT_FOUND`` when the container holds
+        no handler registry, and the routing error (naming the contract path, every routing
+        key and handler key at fault) when a handler key is unknown or of the wrong category.
         """
         path = Path(contract_path) if contract_path is not None else self.DEFAULT_CONTRACT_PATH
-        contract = load_contract(path)
+        if contract is None:
+            contract = self.load_registration_contract(path)
         # Fail fast with SERVICE_NOT_FOUND rather than leaving routing uninitialised.
         container.get_service(ServiceHandlerRegistry)
         self._contract_path = path
@@ -87,9 +85,21 @@ class NodeRegistrationOrchestrator(NodeOrchestrator):
         return self._contract_path
 
     @property
-    def registration_contract(self) -> ModelContract:
-        """The loaded contract."""
+    def registration_contract(self) -> ModelRegistrationContract:
+        """The loaded contract, its ``lifecycle`` section typed."""
         return self._registration_contract
+
+    @classmethod
+    def load_registration_contract(
+        cls, contract_path: str | os.PathLike[str] | None = None
+    ) -> ModelRegistrationContract:
+        """The contract at ``contract_path`` (default :attr:`DEFAULT_CONTRACT_PATH`), typed.
+
+        Raises ``ModelOnexError``: ``FILE_NOT_FOUND`` for an unreadable file and
+        ``CONTRACT_VALIDATION_ERROR`` listing every problem at ``path:line:column``.
+        """
+        path = contract_path if contract_path is not None else cls.DEFAULT_CONTRACT_PATH
+        return load_contract(path, model=ModelRegistrationContract)
 
     @classmethod
     def load_settings(
@@ -100,40 +110,9 @@ class NodeRegistrationOrchestrator(NodeOrchestrator):
         """Settings from the contract's ``lifecycle`` section, then ``overrides`` (settings
         field names, e.g. ``expiry_batch_size=50`` or ``liveness_interval=timedelta(...)``).
 
-        Missing keys keep the DESIGN 6.2 defaults. Raises ``ModelOnexError``: the contract's
-        load errors, and ``CONTRACT_VALIDATION_ERROR`` naming the contract path and the key for
-        an unknown key or an invalid value.
+        Missing keys keep the defaults of the lifecycle table in docs/registration.md. Raises
+        ``ModelOnexError``: the contract's load errors (a typo or bad value in ``lifecycle`` is
+        ``CONTRACT_VALIDATION_ERROR`` at its ``path:line:column``), and ``INVALID_PARAMETER``
+        for an invalid override.
         """
-        path = Path(contract_path) if contract_path is not None else cls.DEFAULT_CONTRACT_PATH
-        section = load_contract(path).node_sections.get("lifecycle") or {}
-        if not isinstance(section, dict):
-            raise cls._settings_error(path, "lifecycle", "must be a mapping of settings")
-        values: dict[str, Any] = {}
-        for key, value in section.items():
-            if key in _LIFECYCLE_SECONDS:
-                if isinstance(value, bool) or not isinstance(value, int | float):
-                    raise cls._settings_error(path, f"lifecycle.{key}", "must be seconds")
-                values[_LIFECYCLE_SECONDS[key]] = timedelta(seconds=value)
-            elif key in _LIFECYCLE_PLAIN:
-                values[_LIFECYCLE_PLAIN[key]] = value
-            else:
-                allowed = ", ".join([*_LIFECYCLE_SECONDS, *_LIFECYCLE_PLAIN])
-                raise cls._settings_error(
-                    path, f"lifecycle.{key}", f"unknown setting (allowed: {allowed})"
-                )
-        values.update(overrides)
-        try:
-            return ModelRegistrationSettings.model_validate(values)
-        except ValidationError as exc:
-            problem = exc.errors(include_url=False)[0]
-            where = ".".join(str(part) for part in problem["loc"])
-            raise cls._settings_error(path, f"lifecycle.{where}", problem["msg"]) from None
-
-    @staticmethod
-    def _settings_error(path: Path, field: str, problem: str) -> ModelOnexError:
-        return ModelOnexError(
-            f"NodeRegistrationOrchestrator.load_settings: contract {path}: {field}: {problem}; "
-            "fix the contract's lifecycle section",
-            EnumCoreErrorCode.CONTRACT_VALIDATION_ERROR,
-            {"contract_path": str(path), "field": field},
-        )
+        return cls.load_registration_contract(contract_path).lifecycle.to_settings(**overrides)

@@ -8,12 +8,16 @@ from pathlib import Path
 
 import pytest
 
+from omnibase_core.contracts import problems_from_error
 from omnibase_core.enums import EnumCoreErrorCode, EnumMessageCategory
 from omnibase_core.models.container import ModelONEXContainer
 from omnibase_core.models.errors import ModelOnexError
 from omnibase_core.services import ServiceHandlerRegistry
 from omnibase_infra.nodes.node_registration_orchestrator import node as node_module
-from omnibase_infra.nodes.node_registration_orchestrator.models import ModelRegistrationSettings
+from omnibase_infra.nodes.node_registration_orchestrator.models import (
+    ModelRegistrationContract,
+    ModelRegistrationSettings,
+)
 from omnibase_infra.nodes.node_registration_orchestrator.node import (
     NodeRegistrationOrchestrator,
 )
@@ -90,23 +94,42 @@ def test_settings_overrides_win(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("replacement", "field"),
+    ("replacement", "field", "fragment"),
     [
-        ("liveness_intreval_seconds: 60", "lifecycle.liveness_intreval_seconds"),
-        ("liveness_interval_seconds: soon", "lifecycle.liveness_interval_seconds"),
-        ("liveness_interval_seconds: -1", "lifecycle.liveness_interval"),
+        ("liveness_intreval_seconds: 60", "lifecycle.liveness_intreval_seconds", "did you mean"),
+        ("liveness_interval_seconds: soon", "lifecycle.liveness_interval_seconds", "number"),
+        ("liveness_interval_seconds: -1", "lifecycle.liveness_interval_seconds", "greater"),
     ],
 )
-def test_bad_lifecycle_settings_name_the_contract_and_key(
-    tmp_path: Path, replacement: str, field: str
+def test_bad_lifecycle_settings_are_located_in_the_contract(
+    tmp_path: Path, replacement: str, field: str, fragment: str
 ) -> None:
     bad = tmp_path / "contract.yaml"
     bad.write_text(CONTRACT.read_text().replace("liveness_interval_seconds: 60", replacement))
+    line = 1 + bad.read_text().splitlines().index(f"  {replacement}")
+    for load in (
+        lambda: NodeRegistrationOrchestrator.load_settings(bad),
+        lambda: NodeRegistrationOrchestrator(container_with_registry(), contract_path=bad),
+    ):
+        with pytest.raises(ModelOnexError) as caught:
+            load()
+        assert caught.value.error_code is EnumCoreErrorCode.CONTRACT_VALIDATION_ERROR
+        (problem,) = problems_from_error(caught.value)
+        assert (problem.path, problem.line, problem.field) == (str(bad), line, field)
+        assert fragment in problem.format()
+
+
+def test_an_invalid_settings_override_is_an_invalid_parameter() -> None:
     with pytest.raises(ModelOnexError) as caught:
-        NodeRegistrationOrchestrator.load_settings(bad)
-    assert caught.value.error_code is EnumCoreErrorCode.CONTRACT_VALIDATION_ERROR
-    assert str(bad) in caught.value.message
-    assert field in caught.value.message
+        NodeRegistrationOrchestrator.load_settings(expiry_batch_size=0)
+    assert caught.value.error_code is EnumCoreErrorCode.INVALID_PARAMETER
+    assert "expiry_batch_size" in caught.value.message
+
+
+def test_the_node_holds_its_typed_contract() -> None:
+    node = NodeRegistrationOrchestrator(container_with_registry())
+    assert isinstance(node.registration_contract, ModelRegistrationContract)
+    assert node.registration_contract.lifecycle.to_settings() == ModelRegistrationSettings()
 
 
 def test_module_docstring_names_only_files_that_exist() -> None:

@@ -15,6 +15,12 @@ from omnibase_infra.nodes.node_registration_orchestrator.models.model_node_heart
 from omnibase_infra.nodes.node_registration_orchestrator.models.model_node_introspection_event import (  # noqa: E501
     ModelNodeIntrospectionEvent,
 )
+from omnibase_infra.nodes.node_registration_orchestrator.models.model_registration_contract import (
+    ModelRegistrationContract,
+)
+from omnibase_infra.nodes.node_registration_orchestrator.models.model_registration_lifecycle import (  # noqa: E501
+    ModelRegistrationLifecycle,
+)
 from omnibase_infra.nodes.node_registration_orchestrator.models.model_registration_settings import (
     ModelRegistrationSettings,
 )
@@ -32,7 +38,9 @@ __all__ = [
     "ModelIntentUpsertNode",
     "ModelNodeHeartbeatEvent",
     "ModelNodeIntrospectionEvent",
+    "ModelRegistrationContract",
     "ModelRegistrationIntent",
+    "ModelRegistrationLifecycle",
     "ModelRegistrationSettings",
     "ModelRuntimeTick",
 ]

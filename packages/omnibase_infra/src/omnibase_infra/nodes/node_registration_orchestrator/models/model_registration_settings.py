@@ -8,7 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class ModelRegistrationSettings(BaseModel):
-    """Timing and batching rules of DESIGN 6.2; read from the contract's ``lifecycle`` section."""
+    """Timing and batching rules of the lifecycle (the table in docs/registration.md), as
+    durations; built from the contract's ``lifecycle`` section by
+    :meth:`ModelRegistrationLifecycle.to_settings`."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
