@@ -239,9 +239,8 @@ def test_onex_contract_validate_reports_the_typo_with_no_extra_flag(
     status = main(["contract", "validate", str(bad)])
 
     assert status == 1
-    first = capsys.readouterr().out.splitlines()[0]
-    assert first.startswith(f"{bad}:7:3: lifecycle.batch_sise: unknown field")
-    assert first.endswith("did you mean 'batch_size'?")
+    expected = f"{bad}:7:3: lifecycle.batch_sise: unknown field; did you mean 'batch_size'?"
+    assert expected in capsys.readouterr().out.splitlines()
 
 
 def test_an_explicit_model_wins_over_the_declared_one(declare: Declare) -> None:
