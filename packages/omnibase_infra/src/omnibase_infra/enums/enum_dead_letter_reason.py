@@ -13,3 +13,4 @@ class EnumDeadLetterReason(StrEnum):
     HANDLER_ERROR = "handler_error"
     CLOCK_SKEW = "clock_skew"
     MISROUTED_PARTITION = "misrouted_partition"
+    STORE_REJECTED = "store_rejected"

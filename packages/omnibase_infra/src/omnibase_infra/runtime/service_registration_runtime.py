@@ -47,9 +47,11 @@ from omnibase_infra.runtime.wire_codec import (
 )
 from omnibase_infra.runtime.wire_lines import is_blank_line, iter_wire_lines
 from omnibase_infra.stores import ProtocolRegistrationStore, ProtocolRegistrationTransaction
+from omnibase_infra.stores.model_store_data_error import ModelStoreDataError
+from omnibase_infra.stores.model_store_unavailable_error import ModelStoreUnavailableError
 from omnibase_infra.stores.store_factory import open_store
 from omnibase_infra.stores.store_retry import arun_with_store_retry, run_with_store_retry
-from omnibase_infra.wire import find_violation
+from omnibase_infra.wire import escape_raw, find_violation, unescape_raw
 
 #: An input of :meth:`ServiceRegistrationRuntime.apply`: a decoded envelope, or the dead letter
 #: the codec made of an unreadable message.
@@ -449,16 +451,89 @@ class ServiceRegistrationRuntime:
             yield batch
 
     async def _apply_batch(self, batch: list[_Item]) -> tuple[_Tally, list[ModelLifecycleEvent]]:
-        """One transaction over ``batch``; counts and events are returned only if it commits."""
+        """One transaction over ``batch``; counts and events are returned only if it commits.
+
+        The batch first runs without savepoints (the fast path). If the store refuses a value
+        of one of its messages (``ModelStoreDataError``), the transaction is rolled back and the
+        batch runs again with a savepoint per message, so the refusing message alone is
+        dead-lettered ``store_rejected`` and every other message is applied exactly as it
+        would have been in a batch of its own.
+        """
+        try:
+            return await self._apply_batch_once(batch, isolated=False)
+        except ModelStoreDataError:
+            return await self._apply_batch_once(batch, isolated=True)
+
+    async def _apply_batch_once(
+        self, batch: list[_Item], *, isolated: bool
+    ) -> tuple[_Tally, list[ModelLifecycleEvent]]:
         local = _Tally(batches=1)
         events: list[ModelLifecycleEvent] = []
         processed_at = datetime.now(UTC)
         with self._store.transaction() as txn:
             _prefetch(txn, batch, self._inbox_id)
             for item in batch:
-                await self._apply_one(txn, item, local, events, processed_at)
+                if not isolated:
+                    await self._apply_one(txn, item, local, events, processed_at)
+                    continue
+                item_tally = _Tally()
+                item_events: list[ModelLifecycleEvent] = []
+                try:
+                    with txn.savepoint():
+                        await self._apply_one(txn, item, item_tally, item_events, processed_at)
+                except ModelStoreDataError as refusal:
+                    with txn.savepoint():
+                        self._store_rejected(txn, item, local, processed_at, refusal)
+                    continue
+                local.merge(item_tally)
+                events.extend(item_events)
         local.events_emitted = len(events)
         return local, events
+
+    def _store_rejected(
+        self,
+        txn: ProtocolRegistrationTransaction,
+        item: _Item,
+        tally: _Tally,
+        processed_at: datetime,
+        refusal: ModelStoreDataError,
+    ) -> None:
+        """Dead-letter ``item`` as ``store_rejected`` after the store refused one of its values
+        (its own writes were rolled back to its savepoint). The raw line is kept escaped, the
+        form every store can hold."""
+        value = item.value
+        reason = EnumDeadLetterReason.STORE_REJECTED
+        envelope_id = value.envelope_id
+        if item.raw is not None:
+            raw = item.raw
+        elif isinstance(value, ModelDeadLetter):
+            raw = unescape_raw(value.raw) if value.raw_escaped else value.raw.encode("utf-8")
+        else:
+            raw = _raw_text(item, value).encode("utf-8", "surrogatepass")
+        inbox_id = self._inbox_id(value)
+        if inbox_id is not None:
+            if txn.get_outcome(inbox_id) is not None:
+                tally.duplicates += 1
+                return
+            txn.record_outcome(
+                inbox_id, EnumMessageOutcome.DEAD_LETTERED, reason.value, processed_at
+            )
+        txn.add_dead_letter(
+            make_dead_letter(
+                reason,
+                f"the store cannot hold a value of this message: {_one_line(refusal.message)}",
+                raw=escape_raw(raw),
+                raw_escaped=True,
+                envelope_id=envelope_id,
+                key=inbox_id,
+                scope=None if self._partition.count == 1 else self._partition.key,
+                source=item.source,
+                line_number=item.line_number,
+                recorded_at=processed_at,
+            )
+        )
+        tally.dead_lettered += 1
+        tally.dead_lettered_by_reason[reason.value] += 1
 
     async def _apply_one(
         self,
@@ -522,6 +597,8 @@ class ServiceRegistrationRuntime:
         try:
             outputs = await self._node.process(envelope)
             intents = self._checked_intents(outputs)
+        except (ModelStoreDataError, ModelStoreUnavailableError):
+            raise  # the store failed, not the handler: the batch or the message is redone
         except Exception as exc:
             reason, detail = self._failure(exc)
             self._dead_letter(txn, item, envelope, inbox_id, tally, processed_at, reason, detail)

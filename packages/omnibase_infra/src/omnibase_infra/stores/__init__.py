@@ -1,5 +1,6 @@
 """Registration stores: one protocol, one implementation per backend, chosen by URL."""
 
+from omnibase_infra.stores.model_store_data_error import ModelStoreDataError
 from omnibase_infra.stores.model_store_url import ModelStoreUrl
 from omnibase_infra.stores.protocol_registration_store import ProtocolRegistrationStore
 from omnibase_infra.stores.protocol_registration_transaction import (
@@ -10,6 +11,7 @@ from omnibase_infra.stores.store_registration_memory import StoreRegistrationMem
 from omnibase_infra.stores.store_registration_sqlite import StoreRegistrationSqlite
 
 __all__ = [
+    "ModelStoreDataError",
     "ModelStoreUrl",
     "ProtocolRegistrationStore",
     "ProtocolRegistrationTransaction",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
@@ -22,6 +23,16 @@ class ProtocolRegistrationTransaction(Protocol):
     Reads of node rows lock them until the end of the transaction where the backend supports
     row locks, so two processes never decide on the same node at once.
     """
+
+    # --- one message inside the transaction -------------------------------------------------
+    def savepoint(self) -> AbstractContextManager[None]:
+        """A nested unit for one message: when the block raises ``ModelStoreDataError`` (the
+        store cannot hold a value of that message), every write made in the block (rows,
+        events, inbox records, dead letters) is undone, the transaction stays usable for the
+        next message, and the error propagates. Writes of the block are sent to the database
+        before the block ends, so a refusal surfaces inside it. Any other error propagates
+        and leaves the whole transaction to be rolled back."""
+        ...
 
     # --- the inbox: exactly once per envelope -------------------------------------------------
     def get_outcome(self, envelope_id: UUID) -> EnumMessageOutcome | None:

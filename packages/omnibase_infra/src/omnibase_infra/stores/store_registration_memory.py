@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from uuid import UUID
 
@@ -18,6 +18,8 @@ from omnibase_infra.models import (
     ModelPartition,
     ModelRegistrationProjection,
 )
+from omnibase_infra.stores import store_value_checks as checks
+from omnibase_infra.stores.model_store_data_error import ModelStoreDataError
 from omnibase_infra.stores.protocol_registration_transaction import (
     ProtocolRegistrationTransaction,
 )
@@ -38,13 +40,41 @@ class _MemoryState:
     dead_letters: dict[UUID, ModelDeadLetter] = field(default_factory=dict)
     events: list[ModelLifecycleEvent] = field(default_factory=list)
 
+    def copy(self) -> _MemoryState:
+        """A copy whose containers are new (the models in them are immutable)."""
+        return replace(
+            self,
+            nodes=dict(self.nodes),
+            inbox=dict(self.inbox),
+            introspection_requests=dict(self.introspection_requests),
+            tick_clocks=dict(self.tick_clocks),
+            dead_letters=dict(self.dead_letters),
+            events=list(self.events),
+        )
+
 
 class _MemoryTransaction:
-    """One transaction over a memory store: writes are staged and applied only on commit."""
+    """One transaction over a memory store: writes are staged and applied only on commit.
+
+    Every write is held to the wire limits first (``store_value_checks``), so this store
+    refuses exactly the values the SQLite and PostgreSQL stores refuse, with
+    ``ModelStoreDataError``.
+    """
 
     def __init__(self, committed: _MemoryState) -> None:
         self._committed = committed
         self._staged = _MemoryState()
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Undo every write of the block if it raises ``ModelStoreDataError`` (which
+        propagates); the transaction stays usable."""
+        saved = self._staged.copy()
+        try:
+            yield
+        except ModelStoreDataError:
+            self._staged = saved
+            raise
 
     # --- inbox ---------------------------------------------------------------------------------
     def get_outcome(self, envelope_id: UUID) -> EnumMessageOutcome | None:
@@ -59,6 +89,8 @@ class _MemoryTransaction:
         processed_at: datetime,
     ) -> bool:
         require_aware(processed_at, "StoreRegistrationMemory.record_outcome(processed_at)")
+        checks.check_text("StoreRegistrationMemory.record_outcome", "the reason", reason)
+        checks.check_instant("StoreRegistrationMemory.record_outcome", "processed_at", processed_at)
         if envelope_id in self._staged.inbox or envelope_id in self._committed.inbox:
             return False
         self._staged.inbox[envelope_id] = (EnumMessageOutcome(outcome), reason, processed_at)
@@ -70,6 +102,9 @@ class _MemoryTransaction:
         return staged if staged is not None else self._committed.nodes.get(node_id)
 
     def upsert_node(self, projection: ModelRegistrationProjection) -> None:
+        checks.check_projection(
+            "StoreRegistrationMemory.upsert_node", projection, self.get_node(projection.node_id)
+        )
         self._staged.nodes[projection.node_id] = projection
 
     def claim_expired(
@@ -99,6 +134,9 @@ class _MemoryTransaction:
         require_aware(
             requested_at, "StoreRegistrationMemory.set_introspection_requested_at(requested_at)"
         )
+        checks.check_instant(
+            "StoreRegistrationMemory.set_introspection_requested_at", "requested_at", requested_at
+        )
         self._staged.introspection_requests[node_id] = requested_at
 
     def get_tick_clock(self, partition_key: str) -> datetime | None:
@@ -107,13 +145,19 @@ class _MemoryTransaction:
 
     def set_tick_clock(self, partition_key: str, now: datetime) -> None:
         require_aware(now, "StoreRegistrationMemory.set_tick_clock(now)")
+        checks.check_instant("StoreRegistrationMemory.set_tick_clock", "the tick clock", now)
+        checks.check_text(
+            "StoreRegistrationMemory.set_tick_clock", "the partition key", partition_key
+        )
         self._staged.tick_clocks[partition_key] = now
 
     # --- outputs -------------------------------------------------------------------------------
     def append_events(self, events: Sequence[ModelLifecycleEvent]) -> None:
+        checks.check_events("StoreRegistrationMemory.append_events", list(events))
         self._staged.events.extend(events)
 
     def add_dead_letter(self, dead_letter: ModelDeadLetter) -> None:
+        checks.check_dead_letter("StoreRegistrationMemory.add_dead_letter", dead_letter)
         key = dead_letter.dead_letter_id
         if key not in self._staged.dead_letters and key not in self._committed.dead_letters:
             self._staged.dead_letters[key] = dead_letter

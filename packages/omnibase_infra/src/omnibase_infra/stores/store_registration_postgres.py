@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import threading
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import datetime
 from typing import Any, NoReturn
@@ -51,7 +51,9 @@ from omnibase_infra.models import (
     ModelRegistrationProjection,
     partition_hash,
 )
+from omnibase_infra.stores import store_value_checks as checks
 from omnibase_infra.stores.migrations.migrations_postgres import MIGRATIONS
+from omnibase_infra.stores.model_store_data_error import ModelStoreDataError
 from omnibase_infra.stores.model_store_unavailable_error import ModelStoreUnavailableError
 from omnibase_infra.stores.protocol_registration_transaction import (
     ProtocolRegistrationTransaction,
@@ -68,6 +70,10 @@ _OUTBOX_LOCK = zlib.crc32(b"omnibase_infra.registration.outbox")
 """Key of the advisory lock held from a transaction's outbox insert to its commit, so that
 outbox ``sequence`` order is commit order: a reader paging by sequence never skips an event
 that commits later with a smaller sequence."""
+_SAVEPOINT = "onex_message"
+#: What the JSON encoder raises for a value it cannot write: an unencodable string, a
+#: non-finite number, a value that is not JSON.
+_ENCODE_ERRORS = (UnicodeError, OverflowError, ValueError, TypeError)
 _NODE_LOCKS = 1_001
 _CLOCK_LOCKS = 1_002
 """Advisory lock namespaces (first key of the two-key form) for rows that do not exist yet."""
@@ -225,6 +231,7 @@ class _PostgresTransaction:
         self._pending_clocks: dict[str, datetime] = {}
         self._pending_events: list[ModelLifecycleEvent] = []
         self._pending_dead: dict[UUID, ModelDeadLetter] = {}
+        self._outbox_locked = False
 
     # --- plumbing ------------------------------------------------------------------------------
     def _execute(self, method: str, query: str, params: Sequence[Any]) -> psycopg.Cursor[Any]:
@@ -234,6 +241,56 @@ class _PostgresTransaction:
             return self._cur.execute(query, params)
         except psycopg.Error as exc:
             self._fail(method, exc)
+        except (UnicodeError, OverflowError) as exc:  # adapting a parameter, before sending
+            self.failure = checks.refuse(
+                f"StoreRegistrationPostgres.{method}", "a value of the transaction", str(exc)
+            )
+            raise self.failure from exc
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A SQL ``SAVEPOINT`` around the block, whose writes are sent before it ends: if the
+        block or its writes fail with ``ModelStoreDataError``, every write of the block is
+        rolled back, the transaction is usable again and the error propagates.
+
+        Writes pending from before the block are sent first, so the rollback removes the
+        block's writes only. A retryable ``ModelStoreUnavailableError`` (lost connection,
+        inbox conflict with another process) is not undone here: it propagates and the
+        whole transaction rolls back.
+        """
+        self.flush(final=True)
+        known = (
+            dict(self._known_nodes),
+            dict(self._known_outcomes),
+            dict(self._known_requests),
+            dict(self._known_clocks),
+        )
+        outbox_locked = self._outbox_locked
+        self._execute("savepoint", f"SAVEPOINT {_SAVEPOINT}", ())
+        try:
+            yield
+            self.flush(final=True)
+        except ModelStoreDataError:
+            failure = self.failure
+            self.failure = None
+            try:
+                self._execute("savepoint", f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}", ())
+                self._execute("savepoint", f"RELEASE SAVEPOINT {_SAVEPOINT}", ())
+            except ModelOnexError:
+                self.failure = self.failure or failure
+                raise
+            self._known_nodes, self._known_outcomes, self._known_requests, self._known_clocks = (
+                known
+            )
+            self._outbox_locked = outbox_locked
+            self._pending_nodes.clear()
+            self._pending_inbox.clear()
+            self._pending_requests.clear()
+            self._pending_clocks.clear()
+            self._pending_events.clear()
+            self._pending_dead.clear()
+            raise
+        self._execute("savepoint", f"RELEASE SAVEPOINT {_SAVEPOINT}", ())
 
     def _fail(self, method: str, exc: psycopg.Error) -> NoReturn:
         self.failure = self._store.translate_error(f"StoreRegistrationPostgres.{method}", exc)
@@ -296,6 +353,10 @@ class _PostgresTransaction:
         at commit, which then raises a retryable ``ModelStoreUnavailableError``.
         """
         require_aware(processed_at, "StoreRegistrationPostgres.record_outcome")
+        checks.check_text("StoreRegistrationPostgres.record_outcome", "the reason", reason)
+        checks.check_instant(
+            "StoreRegistrationPostgres.record_outcome", "processed_at", processed_at
+        )
         if self.get_outcome(envelope_id) is not None:
             return False
         outcome = EnumMessageOutcome(outcome)
@@ -318,6 +379,11 @@ class _PostgresTransaction:
 
     def upsert_node(self, projection: ModelRegistrationProjection) -> None:
         """Insert or replace the node's row (sent at commit)."""
+        checks.check_projection(
+            "StoreRegistrationPostgres.upsert_node",
+            projection,
+            self._known_nodes.get(projection.node_id),
+        )
         self._known_nodes[projection.node_id] = projection
         self._pending_nodes[projection.node_id] = projection
 
@@ -362,6 +428,9 @@ class _PostgresTransaction:
     def set_introspection_requested_at(self, node_id: UUID, requested_at: datetime) -> None:
         """Remember when introspection was requested (sent at commit)."""
         require_aware(requested_at, "StoreRegistrationPostgres.set_introspection_requested_at")
+        checks.check_instant(
+            "StoreRegistrationPostgres.set_introspection_requested_at", "requested_at", requested_at
+        )
         self._known_requests[node_id] = requested_at
         self._pending_requests[node_id] = requested_at
 
@@ -381,16 +450,22 @@ class _PostgresTransaction:
     def set_tick_clock(self, partition_key: str, now: datetime) -> None:
         """Record the partition's newest applied tick (sent at commit)."""
         require_aware(now, "StoreRegistrationPostgres.set_tick_clock")
+        checks.check_instant("StoreRegistrationPostgres.set_tick_clock", "the tick clock", now)
+        checks.check_text(
+            "StoreRegistrationPostgres.set_tick_clock", "the partition key", partition_key
+        )
         self._known_clocks[partition_key] = now
         self._pending_clocks[partition_key] = now
 
     # --- outputs -------------------------------------------------------------------------------
     def append_events(self, events: Sequence[ModelLifecycleEvent]) -> None:
         """Queue events for the outbox; they get their ``sequence`` in append order at commit."""
+        checks.check_events("StoreRegistrationPostgres.append_events", list(events))
         self._pending_events.extend(events)
 
     def add_dead_letter(self, dead_letter: ModelDeadLetter) -> None:
         """Keep a dead letter; a second one with the same ``dead_letter_id`` writes nothing."""
+        checks.check_dead_letter("StoreRegistrationPostgres.add_dead_letter", dead_letter)
         self._pending_dead.setdefault(dead_letter.dead_letter_id, dead_letter)
 
     # --- sending the writes --------------------------------------------------------------------
@@ -404,7 +479,7 @@ class _PostgresTransaction:
         if self._pending_nodes:
             nodes = list(self._pending_nodes.values())
             self._pending_nodes.clear()
-            self._execute("flush", _UPSERT_NODES, _node_columns(nodes))
+            self._execute("flush", _UPSERT_NODES, self._columns(_node_columns, nodes))
         if self._pending_requests:
             requests = self._pending_requests.copy()
             self._pending_requests.clear()
@@ -441,8 +516,21 @@ class _PostgresTransaction:
         if final and self._pending_events:
             events = self._pending_events.copy()
             self._pending_events.clear()
-            self._execute("flush", "SELECT pg_advisory_xact_lock(%s)", (_OUTBOX_LOCK,))
-            self._execute("flush", _INSERT_EVENTS, _event_columns(events))
+            if not self._outbox_locked:
+                self._execute("flush", "SELECT pg_advisory_xact_lock(%s)", (_OUTBOX_LOCK,))
+                self._outbox_locked = True
+            self._execute("flush", _INSERT_EVENTS, self._columns(_event_columns, events))
+
+    def _columns(
+        self, build: Callable[[Sequence[Any]], tuple[list[Any], ...]], items: Sequence[Any]
+    ) -> tuple[list[Any], ...]:
+        """``build(items)``; a value that cannot be encoded poisons the transaction with
+        ``ModelStoreDataError``."""
+        try:
+            return build(items)
+        except _ENCODE_ERRORS as exc:
+            self.failure = checks.refuse("StoreRegistrationPostgres.flush", "a document", str(exc))
+            raise self.failure from exc
 
 
 def _node_columns(nodes: Sequence[ModelRegistrationProjection]) -> tuple[list[Any], ...]:
@@ -562,6 +650,13 @@ class StoreRegistrationPostgres:
         ``ModelStoreUnavailableError``; anything else a ``ModelOnexError(INVALID_STATE)``."""
         cause = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         context = {"store_url": self.url, "sqlstate": exc.sqlstate, "cause": cause}
+        if isinstance(exc, psycopg.DataError):
+            return ModelStoreDataError(
+                f"{where}: PostgreSQL at {self._endpoint.address} cannot hold a value of the "
+                f"message (SQLSTATE {exc.sqlstate}: {cause})",
+                EnumCoreErrorCode.VALIDATION_ERROR,
+                context,
+            )
         if isinstance(exc, psycopg.OperationalError):
             return ModelStoreUnavailableError(
                 f"{where}: the PostgreSQL transaction at {self._endpoint.address} failed and was "

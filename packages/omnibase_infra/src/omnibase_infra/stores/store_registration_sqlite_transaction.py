@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 from uuid import UUID
 
 from omnibase_core.enums import EnumCoreErrorCode
@@ -18,7 +19,11 @@ from omnibase_infra.models import (
     ModelRegistrationProjection,
 )
 from omnibase_infra.stores import sqlite_rows as rows
+from omnibase_infra.stores import store_value_checks as checks
+from omnibase_infra.stores.model_store_data_error import ModelStoreDataError
 from omnibase_infra.stores.timestamps import from_db_micros, require_aware, to_db_micros
+
+T = TypeVar("T")
 
 _GET_OUTCOME = "SELECT outcome FROM inbox WHERE envelope_id = ?"
 _RECORD_OUTCOME = (
@@ -30,6 +35,10 @@ _SET_REQUESTED = (
 )
 _GET_TICK = "SELECT tick_now FROM tick_clocks WHERE partition_key = ?"
 _SET_TICK = "INSERT OR REPLACE INTO tick_clocks (partition_key, tick_now) VALUES (?, ?)"
+_SAVEPOINT = "onex_message"
+#: What SQLite and the driver raise for a value they cannot hold (an integer beyond 64 bits, an
+#: unencodable string, a non-finite number or non-JSON value in a document, an oversized value).
+_DATA_ERRORS = (OverflowError, UnicodeError, ValueError, TypeError, sqlite3.DataError)
 
 
 class _FinishedCursor:
@@ -71,6 +80,31 @@ class StoreRegistrationSqliteTransaction:
         self._cursor = _FinishedCursor()
         self._staged = {}
 
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A SQL ``SAVEPOINT`` around the block: if it raises ``ModelStoreDataError``, every
+        write made in it is rolled back (rows, events, inbox records, dead letters, staged node
+        models) and the error propagates; the transaction stays usable. Any other error
+        propagates as is (the whole transaction then rolls back)."""
+        self._cursor.execute(f"SAVEPOINT {_SAVEPOINT}")
+        staged = dict(self._staged)
+        try:
+            yield
+        except ModelStoreDataError:
+            self._cursor.execute(f"ROLLBACK TO {_SAVEPOINT}")
+            self._cursor.execute(f"RELEASE {_SAVEPOINT}")
+            self._staged = staged
+            raise
+        self._cursor.execute(f"RELEASE {_SAVEPOINT}")
+
+    @staticmethod
+    def _writing(method: str, what: str, write: Callable[[], T]) -> T:
+        """Run ``write``; a value SQLite cannot hold becomes ``ModelStoreDataError``."""
+        try:
+            return write()
+        except _DATA_ERRORS as exc:
+            raise checks.refuse(f"StoreRegistrationSqlite.{method}", what, str(exc)) from exc
+
     # --- inbox ---------------------------------------------------------------------------------
     def get_outcome(self, envelope_id: UUID) -> EnumMessageOutcome | None:
         """The recorded outcome of ``envelope_id`` or ``None``."""
@@ -86,14 +120,18 @@ class StoreRegistrationSqliteTransaction:
     ) -> bool:
         """Insert the inbox record; ``False`` when ``envelope_id`` already had one."""
         require_aware(processed_at, "StoreRegistrationSqlite.record_outcome(processed_at)")
-        cursor = self._cursor.execute(
-            _RECORD_OUTCOME,
-            (
-                str(envelope_id),
-                EnumMessageOutcome(outcome).value,
-                reason,
-                to_db_micros(processed_at),
-            ),
+        checks.check_text("StoreRegistrationSqlite.record_outcome", "the reason", reason)
+        checks.check_instant("StoreRegistrationSqlite.record_outcome", "processed_at", processed_at)
+        params = (
+            str(envelope_id),
+            EnumMessageOutcome(outcome).value,
+            reason,
+            to_db_micros(processed_at),
+        )
+        cursor = self._writing(
+            "record_outcome",
+            f"the outcome of {envelope_id}",
+            lambda: self._cursor.execute(_RECORD_OUTCOME, params),
         )
         return cursor.rowcount == 1
 
@@ -114,8 +152,16 @@ class StoreRegistrationSqliteTransaction:
         """Insert or replace the node's row."""
         node_id = projection.node_id
         previous = self._staged.get(node_id) or self._cache.get(node_id)
-        params, entry = rows.node_params(projection, previous)
-        self._cursor.execute(rows.UPSERT_NODE, params)
+        checks.check_projection(
+            "StoreRegistrationSqlite.upsert_node",
+            projection,
+            None if previous is None else previous.projection,
+        )
+        what = f"the row of node {node_id}"
+        params, entry = self._writing(
+            "upsert_node", what, lambda: rows.node_params(projection, previous)
+        )
+        self._writing("upsert_node", what, lambda: self._cursor.execute(rows.UPSERT_NODE, params))
         self._staged[node_id] = entry
 
     def claim_expired(
@@ -145,6 +191,9 @@ class StoreRegistrationSqliteTransaction:
         require_aware(
             requested_at, "StoreRegistrationSqlite.set_introspection_requested_at(requested_at)"
         )
+        checks.check_instant(
+            "StoreRegistrationSqlite.set_introspection_requested_at", "requested_at", requested_at
+        )
         self._cursor.execute(_SET_REQUESTED, (str(node_id), to_db_micros(requested_at)))
 
     def get_tick_clock(self, partition_key: str) -> datetime | None:
@@ -155,14 +204,32 @@ class StoreRegistrationSqliteTransaction:
     def set_tick_clock(self, partition_key: str, now: datetime) -> None:
         """Record ``now`` as the partition's newest applied tick."""
         require_aware(now, "StoreRegistrationSqlite.set_tick_clock(now)")
+        checks.check_instant("StoreRegistrationSqlite.set_tick_clock", "the tick clock", now)
+        checks.check_text(
+            "StoreRegistrationSqlite.set_tick_clock", "the partition key", partition_key
+        )
         self._cursor.execute(_SET_TICK, (partition_key, to_db_micros(now)))
 
     # --- outputs -------------------------------------------------------------------------------
     def append_events(self, events: Sequence[ModelLifecycleEvent]) -> None:
         """Append ``events`` to the outbox in order (one ``executemany``)."""
         if events:
-            self._cursor.executemany(rows.INSERT_EVENT, [rows.event_params(e) for e in events])
+            checks.check_events("StoreRegistrationSqlite.append_events", list(events))
+            self._writing(
+                "append_events",
+                "the events",
+                lambda: self._cursor.executemany(
+                    rows.INSERT_EVENT, [rows.event_params(e) for e in events]
+                ),
+            )
 
     def add_dead_letter(self, dead_letter: ModelDeadLetter) -> None:
         """Keep ``dead_letter``; a second add of the same ``dead_letter_id`` writes nothing."""
-        self._cursor.execute(rows.INSERT_DEAD_LETTER, rows.dead_letter_params(dead_letter))
+        checks.check_dead_letter("StoreRegistrationSqlite.add_dead_letter", dead_letter)
+        self._writing(
+            "add_dead_letter",
+            f"dead letter {dead_letter.dead_letter_id}",
+            lambda: self._cursor.execute(
+                rows.INSERT_DEAD_LETTER, rows.dead_letter_params(dead_letter)
+            ),
+        )

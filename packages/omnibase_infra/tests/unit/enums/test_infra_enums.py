@@ -43,6 +43,7 @@ LOWER_CASE_ENUMS: list[type[StrEnum]] = [
         (EnumDeadLetterReason.HANDLER_ERROR, "handler_error"),
         (EnumDeadLetterReason.CLOCK_SKEW, "clock_skew"),
         (EnumDeadLetterReason.MISROUTED_PARTITION, "misrouted_partition"),
+        (EnumDeadLetterReason.STORE_REJECTED, "store_rejected"),
     ],
 )
 def test_wire_values(member: StrEnum, value: str) -> None:

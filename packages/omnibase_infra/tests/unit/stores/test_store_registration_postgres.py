@@ -31,7 +31,7 @@ from omnibase_infra.models import (
     ModelPartition,
     ModelRegistrationProjection,
 )
-from omnibase_infra.stores import open_store
+from omnibase_infra.stores import ModelStoreDataError, open_store, store_value_checks
 from omnibase_infra.stores.migrations.migrations_postgres import MIGRATIONS
 from omnibase_infra.stores.model_store_unavailable_error import ModelStoreUnavailableError
 from omnibase_infra.stores.store_registration_postgres import StoreRegistrationPostgres
@@ -432,3 +432,25 @@ def test_outbox_sequence_is_commit_order_across_processes(
         other.close()
     causes = [event.causation_id for event in pg_store.iter_events()]
     assert causes == first_ids + second_ids  # sequence order == commit order
+
+
+def test_a_value_postgresql_itself_refuses_is_undone_to_the_savepoint(
+    pg_store: StoreRegistrationPostgres, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the store's own limit check is switched off, so PostgreSQL meets the NUL itself
+    monkeypatch.setattr(store_value_checks, "check_projection", lambda *_args: None)
+    kept, refused = uuid4(), uuid4()
+    with pg_store.transaction() as txn:
+        txn.upsert_node(_node(kept, T0))
+
+        def message() -> None:
+            with txn.savepoint():
+                txn.upsert_node(_node(refused, T0).model_copy(update={"node_name": "a\x00b"}))
+                txn.record_outcome(refused, EnumMessageOutcome.APPLIED, None, T0)
+
+        with pytest.raises(ModelStoreDataError, match="NUL") as info:
+            message()
+        assert info.value.error_code is EnumCoreErrorCode.VALIDATION_ERROR
+        txn.record_outcome(kept, EnumMessageOutcome.APPLIED, None, T0)
+    assert [node.node_id for node in pg_store.list_nodes()] == [kept]
+    assert pg_store.count_outcomes()[EnumMessageOutcome.APPLIED] == 1

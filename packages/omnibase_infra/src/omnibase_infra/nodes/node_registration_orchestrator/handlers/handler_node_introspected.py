@@ -33,8 +33,27 @@ from omnibase_infra.nodes.node_registration_orchestrator.models import (
     ModelRegistrationSettings,
 )
 from omnibase_infra.stores import ProtocolRegistrationStore
+from omnibase_infra.wire import canonical_json, canonical_mapping
 
 _SNAPSHOT_FIELDS: Final = ("node_name", "node_type", "node_version", "capabilities", "endpoints")
+#: Snapshot mappings, compared in their canonical JSON form (``1``, ``1.0`` and ``true`` differ;
+#: key order does not matter).
+_MAPPING_FIELDS: Final = frozenset({"capabilities", "endpoints"})
+
+
+def _snapshot_changes(
+    event: ModelNodeIntrospectionEvent, current: ModelRegistrationProjection
+) -> list[str]:
+    """The snapshot fields in which ``event`` differs from the stored row, in field order."""
+    changed: list[str] = []
+    for name in _SNAPSHOT_FIELDS:
+        new, old = getattr(event, name), getattr(current, name)
+        if name in _MAPPING_FIELDS:
+            if canonical_json(new) != canonical_json(old):
+                changed.append(name)
+        elif new != old:
+            changed.append(name)
+    return changed
 
 
 class HandlerNodeIntrospected(HandlerNodeEventBase[ModelNodeIntrospectionEvent]):
@@ -53,6 +72,9 @@ class HandlerNodeIntrospected(HandlerNodeEventBase[ModelNodeIntrospectionEvent])
 
     ``now`` is the envelope timestamp (the runtime's accept time); the node's own timestamp
     only orders messages and feeds the clock-skew check (dead-lettered as ``clock_skew``).
+    Capabilities and endpoints are compared and stored in their canonical form
+    (:mod:`omnibase_infra.wire.wire_canonical`), so a decision never depends on the store, the
+    batch or a restart that produced the stored row.
     The handler reads the row through the store's active transaction and never writes: the
     new row travels as a :class:`ModelIntentUpsertNode`.
     """
@@ -153,8 +175,8 @@ class HandlerNodeIntrospected(HandlerNodeEventBase[ModelNodeIntrospectionEvent])
             node_type=event.node_type,
             node_version=event.node_version,
             epoch=event.epoch,
-            capabilities=dict(event.capabilities),
-            endpoints=dict(event.endpoints),
+            capabilities=canonical_mapping(event.capabilities),
+            endpoints=canonical_mapping(event.endpoints),
             registered_at=now,
             last_heartbeat_at=None if current is None else current.last_heartbeat_at,
             liveness_deadline=deadline,
@@ -199,9 +221,7 @@ class HandlerNodeIntrospected(HandlerNodeEventBase[ModelNodeIntrospectionEvent])
     ) -> ModelHandlerOutput:
         now = envelope.envelope_timestamp
         deadline = latest(current.liveness_deadline, now + self._settings.liveness_interval)
-        changed = [
-            name for name in _SNAPSHOT_FIELDS if getattr(event, name) != getattr(current, name)
-        ]
+        changed = _snapshot_changes(event, current)
         update: dict[str, Any] = {
             "liveness_deadline": deadline,
             "last_introspection_at": latest(current.last_introspection_at, event.timestamp),
@@ -217,8 +237,8 @@ class HandlerNodeIntrospected(HandlerNodeEventBase[ModelNodeIntrospectionEvent])
             node_name=event.node_name,
             node_type=event.node_type,
             node_version=event.node_version,
-            capabilities=dict(event.capabilities),
-            endpoints=dict(event.endpoints),
+            capabilities=canonical_mapping(event.capabilities),
+            endpoints=canonical_mapping(event.endpoints),
         )
         row = current.model_copy(update=update)
         spec: EventSpec = (

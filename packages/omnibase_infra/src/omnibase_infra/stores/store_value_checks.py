@@ -1,0 +1,95 @@
+"""The wire limits applied by every store to what it is asked to write.
+
+The wire codec already refuses every value beyond the limits of :mod:`omnibase_infra.wire`;
+the stores check again (defence in depth, and for values built in Python rather than decoded),
+so all three backends refuse exactly the same values, with :class:`ModelStoreDataError`, before
+any of them reaches a database that might fail in its own way or accept it and fail on reading
+it back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from omnibase_core.enums import EnumCoreErrorCode
+from omnibase_infra.models import ModelDeadLetter, ModelLifecycleEvent, ModelRegistrationProjection
+from omnibase_infra.stores.model_store_data_error import ModelStoreDataError
+from omnibase_infra.wire import find_violation, instant_violation, text_violation
+
+
+def refuse(where: str, what: str, problem: str) -> ModelStoreDataError:
+    """The error for a value named ``what`` that ``where`` cannot store because of ``problem``."""
+    return ModelStoreDataError(
+        f"{where}: cannot store {what}: {problem}",
+        EnumCoreErrorCode.VALIDATION_ERROR,
+        {"where": where, "value": what},
+    )
+
+
+def check_projection(
+    where: str,
+    node: ModelRegistrationProjection,
+    previous: ModelRegistrationProjection | None = None,
+) -> None:
+    """Raise :class:`ModelStoreDataError` unless every value of ``node`` is storable.
+
+    Mappings that are the very objects of ``previous`` (a row derived with ``model_copy``,
+    already checked when it was written) are not walked again.
+    """
+    fields: dict[str, object] = {
+        "node_name": node.node_name,
+        "node_version": node.node_version,
+        "epoch": node.epoch,
+        "registered_at": node.registered_at,
+        "last_heartbeat_at": node.last_heartbeat_at,
+        "liveness_deadline": node.liveness_deadline,
+        "last_introspection_at": node.last_introspection_at,
+        "updated_at": node.updated_at,
+    }
+    if previous is None or node.capabilities is not previous.capabilities:
+        fields["capabilities"] = node.capabilities
+    if previous is None or node.endpoints is not previous.endpoints:
+        fields["endpoints"] = node.endpoints
+    problem = find_violation(fields)
+    if problem is not None:
+        raise refuse(where, f"the row of node {node.node_id}", problem)
+
+
+def check_instant(where: str, what: str, moment: datetime) -> None:
+    """Raise :class:`ModelStoreDataError` unless ``moment`` is a storable instant."""
+    problem = instant_violation(moment)
+    if problem is not None:
+        raise refuse(where, what, problem)
+
+
+def check_text(where: str, what: str, text: str | None) -> None:
+    """Raise :class:`ModelStoreDataError` unless ``text`` (``None`` allowed) is storable."""
+    problem = None if text is None else text_violation(text)
+    if problem is not None:
+        raise refuse(where, what, problem)
+
+
+def check_events(where: str, events: list[ModelLifecycleEvent]) -> None:
+    """Raise :class:`ModelStoreDataError` unless every event is storable (its data, topic and
+    emission time)."""
+    for event in events:
+        problem = find_violation(
+            {"topic": event.topic, "emitted_at": event.emitted_at, "data": event.data}
+        )
+        if problem is not None:
+            raise refuse(where, f"event {event.event_id}", problem)
+
+
+def check_dead_letter(where: str, letter: ModelDeadLetter) -> None:
+    """Raise :class:`ModelStoreDataError` unless every value of ``letter`` is storable."""
+    values: Mapping[str, object] = {
+        "detail": letter.detail,
+        "source": letter.source,
+        "line_number": letter.line_number,
+        "raw": letter.raw,
+        "recorded_at": letter.recorded_at,
+    }
+    problem = find_violation(values)
+    if problem is not None:
+        raise refuse(where, f"dead letter {letter.dead_letter_id}", problem)
