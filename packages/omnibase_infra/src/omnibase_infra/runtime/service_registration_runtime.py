@@ -188,7 +188,9 @@ class ServiceRegistrationRuntime:
     ``clock_skew``); applies the handlers' intents, appends their events to the outbox and
     records the outcome (``applied`` or ``ignored`` with the reason). The batch commits as one
     transaction, so a crash loses at most the uncommitted batch, which a re-run redoes exactly
-    once. Handlers never write, so one failing message never spoils the batch.
+    once. Handlers never write, so one failing message never spoils the batch; and when the
+    store refuses a value of one message (``ModelStoreDataError``), the batch is redone with a
+    savepoint per message and that message alone is dead-lettered ``store_rejected``.
 
     Synchronous API over the asynchronous node, with one private event loop for the whole life
     of the runtime (call :meth:`apply_async` from inside a running loop instead). One runtime
