@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import nats
 import nats.errors
@@ -40,17 +40,9 @@ from omnibase_infra.bus.nats_partition_consumer import NatsPartitionConsumer
 from omnibase_infra.bus.nats_pipelined_publisher import NatsPipelinedPublisher
 from omnibase_infra.bus.nats_subjects import node_key
 from omnibase_infra.bus.service_nats_stream_setup import ServiceNatsStreamSetup
+from omnibase_infra.utils.url_masking import mask_url
 
 _log = logging.getLogger(__name__)
-
-
-def mask_url(url: str) -> str:
-    """``url`` with any password replaced by ``***`` (for errors and logs)."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 class EventBusNats(EventBusBase):
@@ -271,4 +263,4 @@ class _ConnectionEvents:
         _log.warning("reconnected to NATS at %s", self.url)
 
 
-__all__ = ["EventBusNats", "mask_url"]
+__all__ = ["EventBusNats"]

@@ -22,6 +22,7 @@ from omnibase_core.enums import EnumCoreErrorCode
 from omnibase_core.models.errors import ModelOnexError
 from omnibase_infra.stores.model_store_url import ModelStoreUrl
 from omnibase_infra.stores.protocol_registration_store import ProtocolRegistrationStore
+from omnibase_infra.utils.url_masking import mask_url
 
 ENV_STORE_URL = "ONEX_REGISTRATION_STORE"
 DEFAULT_STORE_URL = "sqlite:///registration.db"
@@ -67,9 +68,9 @@ def parse_store_url(url: str | None = None) -> ModelStoreUrl:
     scheme = scheme.lower()
     if not sep or scheme not in _BACKENDS:
         raise ModelOnexError(
-            f"store URL {_mask(text)!r} is not supported; accepted URLs: {ACCEPTED_URLS}",
+            f"store URL {mask_url(text)!r} is not supported; accepted URLs: {ACCEPTED_URLS}",
             EnumCoreErrorCode.CONFIGURATION_ERROR,
-            {"store_url": _mask(text)},
+            {"store_url": mask_url(text)},
         )
     if scheme == "memory":
         if rest:
@@ -106,11 +107,11 @@ def open_store(url: str | None = None) -> ProtocolRegistrationStore:
     except ModuleNotFoundError as exc:
         missing = exc.name or module_name
         raise ModelOnexError(
-            f"store URL {_mask(url)!r}: the {scheme} store is not available in this "
+            f"store URL {mask_url(url)!r}: the {scheme} store is not available in this "
             f"installation (module {missing} is missing); install it or use one of: "
             f"{ACCEPTED_URLS}",
             EnumCoreErrorCode.CONFIGURATION_ERROR,
-            {"store_url": _mask(url), "missing_module": missing},
+            {"store_url": mask_url(url), "missing_module": missing},
         ) from None
     store_class = cast(Any, getattr(module, class_name))
     store = cast(ProtocolRegistrationStore, store_class(url))
@@ -120,13 +121,3 @@ def open_store(url: str | None = None) -> ProtocolRegistrationStore:
         store.close()
         raise
     return store
-
-
-def _mask(url: str) -> str:
-    """``url`` with the password of ``scheme://user:password@host`` replaced by ``***``."""
-    scheme, sep, rest = url.partition("://")
-    userinfo, at, host = rest.rpartition("@")
-    if not sep or not at or ":" not in userinfo:
-        return url
-    user = userinfo.split(":", 1)[0]
-    return f"{scheme}{sep}{user}:***@{host}"

@@ -31,6 +31,7 @@ from omnibase_infra.stores.store_registration_sqlite_transaction import (
     StoreRegistrationSqliteTransaction,
 )
 from omnibase_infra.stores.store_transaction_slot import StoreTransactionSlot
+from omnibase_infra.utils.url_masking import mask_url
 
 _MEMORY = ":memory:"
 _URL_FORMS = "sqlite:///relative/path.db, sqlite:////absolute/path.db or sqlite:///:memory:"
@@ -133,18 +134,18 @@ class StoreRegistrationSqlite:
         path = rest[1:]
         if scheme.lower() != "sqlite" or not sep or not rest.startswith("/") or not path:
             raise ModelOnexError(
-                f"store URL {url!r} is not a SQLite URL; use {_URL_FORMS}",
+                f"store URL {mask_url(url)!r} is not a SQLite URL; use {_URL_FORMS}",
                 EnumCoreErrorCode.CONFIGURATION_ERROR,
-                {"store_url": url},
+                {"store_url": mask_url(url)},
             )
         options = dict(parse_qsl(query, keep_blank_values=True))
         synchronous = options.pop("synchronous", "normal").lower()
         if options or synchronous not in _SYNCHRONOUS:
             raise ModelOnexError(
-                f"store URL {url!r}: the only SQLite option is synchronous=normal or "
+                f"store URL {mask_url(url)!r}: the only SQLite option is synchronous=normal or "
                 f"synchronous=full (got {query!r}); use {_URL_FORMS}",
                 EnumCoreErrorCode.CONFIGURATION_ERROR,
-                {"store_url": url},
+                {"store_url": mask_url(url)},
             )
         return path, synchronous
 
@@ -212,8 +213,8 @@ class StoreRegistrationSqlite:
     # --- protocol ---------------------------------------------------------------------------------
     @property
     def url(self) -> str:
-        """The store URL as given."""
-        return self._url
+        """The store URL as given, with any password masked (a SQLite URL has none)."""
+        return mask_url(self._url)
 
     def migrate(self) -> int:
         """Apply missing schema steps in one ``BEGIN IMMEDIATE`` transaction; return the version.

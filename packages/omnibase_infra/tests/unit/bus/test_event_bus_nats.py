@@ -26,8 +26,8 @@ from omnibase_core.models.bus import (
 )
 from omnibase_core.models.errors import ModelOnexError
 from omnibase_infra.bus import EventBusNats, ModelNatsBusOptions
-from omnibase_infra.bus.event_bus_nats import mask_url
 from omnibase_infra.models import partition_hash
+from omnibase_infra.utils import mask_url
 
 pytestmark = pytest.mark.nats
 __all__ = ["nats_private_server", "nats_server"]

@@ -395,11 +395,13 @@ def test_outbox_sequence_is_commit_order_across_processes(
 ) -> None:
     """A transaction that inserted its events holds the outbox until it commits, so a reader
     paging by ``sequence`` never sees a later sequence before an earlier one commits."""
-    from omnibase_infra.stores import store_registration_postgres as module
+    from omnibase_infra.stores.store_registration_postgres_transaction import (
+        StoreRegistrationPostgresTransaction as Transaction,
+    )
 
     other = StoreRegistrationPostgres(postgres_fresh_url)
     first_flushed, release_first = threading.Event(), threading.Event()
-    original_flush = module._PostgresTransaction.flush
+    original_flush = Transaction.flush
 
     def flush_then_pause(self: Any, *, final: bool = False) -> None:
         original_flush(self, final=final)
@@ -416,7 +418,7 @@ def test_outbox_sequence_is_commit_order_across_processes(
     first = threading.Thread(target=write, args=(pg_store, first_ids), name="first")
     second = threading.Thread(target=write, args=(other, second_ids), name="second")
     try:
-        module._PostgresTransaction.flush = flush_then_pause  # type: ignore[method-assign]
+        Transaction.flush = flush_then_pause  # type: ignore[method-assign]
         first.start()
         assert first_flushed.wait(30)  # events inserted, not committed
         second.start()
@@ -427,7 +429,7 @@ def test_outbox_sequence_is_commit_order_across_processes(
         first.join(30)
         second.join(30)
     finally:
-        module._PostgresTransaction.flush = original_flush  # type: ignore[method-assign]
+        Transaction.flush = original_flush  # type: ignore[method-assign]
         release_first.set()
         other.close()
     causes = [event.causation_id for event in pg_store.iter_events()]

@@ -1,0 +1,218 @@
+"""Row <-> model conversion and the statements of the PostgreSQL registration store.
+
+Writes are sent as column arrays (``unnest``) so a batch costs one statement per table; the
+``*_columns`` functions build those arrays. JSON documents are kept as the exact text written
+(``text`` columns, not ``jsonb``).
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Sequence
+from typing import Any
+
+from omnibase_core.enums import EnumNodeKind
+from omnibase_infra.enums import (
+    EnumDeadLetterReason,
+    EnumLifecycleEventType,
+    EnumRegistrationState,
+)
+from omnibase_infra.models import (
+    ModelDeadLetter,
+    ModelLifecycleEvent,
+    ModelRegistrationProjection,
+    partition_hash,
+)
+
+dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+"""Compact JSON text of a document (key order kept); raises for a value JSON cannot hold."""
+loads = json.loads
+MIGRATION_LOCK = zlib.crc32(b"omnibase_infra.registration.migrate")
+"""Key of the advisory lock that serialises migrations across processes."""
+OUTBOX_LOCK = zlib.crc32(b"omnibase_infra.registration.outbox")
+"""Key of the advisory lock held from a transaction's outbox insert to its commit, so that
+outbox ``sequence`` order is commit order: a reader paging by sequence never skips an event
+that commits later with a smaller sequence."""
+#: What the JSON encoder raises for a value it cannot write: an unencodable string, a
+#: non-finite number, a value that is not JSON.
+ENCODE_ERRORS = (UnicodeError, OverflowError, ValueError, TypeError)
+NODE_LOCKS = 1_001
+CLOCK_LOCKS = 1_002
+"""Advisory lock namespaces (first key of the two-key form) for rows that do not exist yet."""
+
+NODE_COLUMNS = (
+    "node_id, node_name, state, node_type, node_version, epoch, capabilities, endpoints, "
+    "registered_at, last_heartbeat_at, liveness_deadline, last_introspection_at, updated_at"
+)
+SELECT_NODE = f"SELECT {NODE_COLUMNS} FROM nodes WHERE node_id = %s FOR UPDATE"
+LOCK_KEY = "SELECT pg_advisory_xact_lock(%s, hashtext(%s))"
+
+UPSERT_NODES = """
+INSERT INTO nodes (node_id, partition_hash, node_name, state, node_type, node_version, epoch,
+                   capabilities, endpoints, registered_at, last_heartbeat_at, liveness_deadline,
+                   last_introspection_at, updated_at)
+SELECT n.node_id, n.partition_hash, n.node_name, n.state, n.node_type, n.node_version, n.epoch,
+       n.capabilities, n.endpoints, n.registered_at, n.last_heartbeat_at,
+       n.liveness_deadline, n.last_introspection_at, n.updated_at
+FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[],
+            %s::bigint[], %s::text[], %s::text[], %s::timestamptz[], %s::timestamptz[],
+            %s::timestamptz[], %s::timestamptz[], %s::timestamptz[])
+     AS n(node_id, partition_hash, node_name, state, node_type, node_version, epoch,
+          capabilities, endpoints, registered_at, last_heartbeat_at, liveness_deadline,
+          last_introspection_at, updated_at)
+ON CONFLICT (node_id) DO UPDATE SET
+    node_name = EXCLUDED.node_name, state = EXCLUDED.state, node_type = EXCLUDED.node_type,
+    node_version = EXCLUDED.node_version, epoch = EXCLUDED.epoch,
+    capabilities = EXCLUDED.capabilities, endpoints = EXCLUDED.endpoints,
+    registered_at = EXCLUDED.registered_at, last_heartbeat_at = EXCLUDED.last_heartbeat_at,
+    liveness_deadline = EXCLUDED.liveness_deadline,
+    last_introspection_at = EXCLUDED.last_introspection_at, updated_at = EXCLUDED.updated_at
+"""
+UPSERT_REQUESTS = """
+INSERT INTO introspection_requests (node_id, requested_at)
+SELECT * FROM unnest(%s::uuid[], %s::timestamptz[])
+ON CONFLICT (node_id) DO UPDATE SET requested_at = EXCLUDED.requested_at
+"""
+UPSERT_CLOCKS = """
+INSERT INTO tick_clocks (partition_key, tick_now)
+SELECT * FROM unnest(%s::text[], %s::timestamptz[])
+ON CONFLICT (partition_key) DO UPDATE SET tick_now = EXCLUDED.tick_now
+"""
+INSERT_EVENTS = """
+INSERT INTO outbox (event_id, event_type, topic, node_id, causation_id, correlation_id,
+                    emitted_at, data)
+SELECT e.event_id, e.event_type, e.topic, e.node_id, e.causation_id, e.correlation_id,
+       e.emitted_at, e.data
+FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::uuid[], %s::uuid[], %s::uuid[],
+            %s::timestamptz[], %s::text[]) WITH ORDINALITY
+     AS e(event_id, event_type, topic, node_id, causation_id, correlation_id, emitted_at, data,
+          position)
+ORDER BY e.position
+"""
+INSERT_DEAD_LETTERS = """
+INSERT INTO dead_letters (dead_letter_id, envelope_id, reason, detail, source, line_number, raw,
+                          recorded_at, raw_escaped)
+SELECT d.dead_letter_id, d.envelope_id, d.reason, d.detail, d.source, d.line_number, d.raw,
+       d.recorded_at, d.raw_escaped
+FROM unnest(%s::uuid[], %s::uuid[], %s::text[], %s::text[], %s::text[], %s::bigint[],
+            %s::text[], %s::timestamptz[], %s::boolean[]) WITH ORDINALITY
+     AS d(dead_letter_id, envelope_id, reason, detail, source, line_number, raw, recorded_at,
+          raw_escaped, position)
+ORDER BY d.position
+ON CONFLICT (dead_letter_id) DO NOTHING
+"""
+INSERT_INBOX = """
+INSERT INTO inbox (envelope_id, outcome, reason, processed_at)
+SELECT * FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::timestamptz[])
+ON CONFLICT (envelope_id) DO NOTHING
+RETURNING envelope_id
+"""
+
+SELECT_EVENTS_PAGE = (
+    "SELECT sequence, event_id, event_type, topic, node_id, causation_id, "
+    "correlation_id, emitted_at, data FROM outbox WHERE sequence > %s "
+    "ORDER BY sequence LIMIT %s"
+)
+SELECT_DEAD_LETTERS = (
+    "SELECT dead_letter_id, envelope_id, reason, detail, source, line_number, raw, "
+    "recorded_at, raw_escaped FROM dead_letters ORDER BY seq"
+)
+
+
+def node_from_row(row: Sequence[Any]) -> ModelRegistrationProjection:
+    """The projection of a row selected with :data:`NODE_COLUMNS`."""
+    return ModelRegistrationProjection(
+        node_id=row[0],
+        node_name=row[1],
+        state=EnumRegistrationState(row[2]),
+        node_type=EnumNodeKind(row[3]),
+        node_version=row[4],
+        epoch=row[5],
+        capabilities=loads(row[6]),
+        endpoints=loads(row[7]),
+        registered_at=row[8],
+        last_heartbeat_at=row[9],
+        liveness_deadline=row[10],
+        last_introspection_at=row[11],
+        updated_at=row[12],
+    )
+
+
+def event_from_row(row: Sequence[Any]) -> ModelLifecycleEvent:
+    """The event of a row selected with :data:`SELECT_EVENTS_PAGE`."""
+    return ModelLifecycleEvent(
+        sequence=row[0],
+        event_id=row[1],
+        event_type=EnumLifecycleEventType(row[2]),
+        topic=row[3],
+        node_id=row[4],
+        causation_id=row[5],
+        correlation_id=row[6],
+        emitted_at=row[7],
+        data=loads(row[8]),
+    )
+
+
+def dead_letter_from_row(row: Sequence[Any]) -> ModelDeadLetter:
+    """The dead letter of a row selected with :data:`SELECT_DEAD_LETTERS`."""
+    return ModelDeadLetter(
+        dead_letter_id=row[0],
+        envelope_id=row[1],
+        reason=EnumDeadLetterReason(row[2]),
+        detail=row[3],
+        source=row[4],
+        line_number=row[5],
+        raw=row[6],
+        recorded_at=row[7],
+        raw_escaped=row[8],
+    )
+
+
+def node_columns(nodes: Sequence[ModelRegistrationProjection]) -> tuple[list[Any], ...]:
+    """The parameters of :data:`UPSERT_NODES` for ``nodes``; raises what ``dumps`` raises."""
+    return (
+        [n.node_id for n in nodes],
+        [partition_hash(n.node_id) for n in nodes],
+        [n.node_name for n in nodes],
+        [EnumRegistrationState(n.state).value for n in nodes],
+        [EnumNodeKind(n.node_type).value for n in nodes],
+        [n.node_version for n in nodes],
+        [n.epoch for n in nodes],
+        [dumps(n.capabilities) for n in nodes],
+        [dumps(n.endpoints) for n in nodes],
+        [n.registered_at for n in nodes],
+        [n.last_heartbeat_at for n in nodes],
+        [n.liveness_deadline for n in nodes],
+        [n.last_introspection_at for n in nodes],
+        [n.updated_at for n in nodes],
+    )
+
+
+def event_columns(events: Sequence[ModelLifecycleEvent]) -> tuple[list[Any], ...]:
+    """The parameters of :data:`INSERT_EVENTS` for ``events``; raises what ``dumps`` raises."""
+    return (
+        [e.event_id for e in events],
+        [e.event_type.value for e in events],
+        [e.topic for e in events],
+        [e.node_id for e in events],
+        [e.causation_id for e in events],
+        [e.correlation_id for e in events],
+        [e.emitted_at for e in events],
+        [dumps(e.data) for e in events],
+    )
+
+
+def dead_letter_columns(letters: Sequence[ModelDeadLetter]) -> tuple[list[Any], ...]:
+    """The parameters of :data:`INSERT_DEAD_LETTERS` for ``letters``."""
+    return (
+        [d.dead_letter_id for d in letters],
+        [d.envelope_id for d in letters],
+        [d.reason.value for d in letters],
+        [d.detail for d in letters],
+        [d.source for d in letters],
+        [d.line_number for d in letters],
+        [d.raw for d in letters],
+        [d.recorded_at for d in letters],
+        [d.raw_escaped for d in letters],
+    )

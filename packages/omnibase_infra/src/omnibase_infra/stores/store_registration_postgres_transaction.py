@@ -1,0 +1,366 @@
+"""One open database transaction of the PostgreSQL registration store.
+
+Reads check the transaction's own writes first; writes are kept and sent in a few set-based
+statements at commit (or before a claim or a savepoint that must see them). A failed statement
+poisons the transaction (:attr:`StoreRegistrationPostgresTransaction.failure`), so it can only
+roll back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, NoReturn
+from uuid import UUID
+
+import psycopg
+
+from omnibase_core.enums import EnumCoreErrorCode
+from omnibase_core.models.errors import ModelOnexError
+from omnibase_infra.enums import EnumMessageOutcome
+from omnibase_infra.models import (
+    ModelDeadLetter,
+    ModelLifecycleEvent,
+    ModelPartition,
+    ModelRegistrationProjection,
+)
+from omnibase_infra.stores import postgres_rows as rows
+from omnibase_infra.stores import store_value_checks as checks
+from omnibase_infra.stores.model_store_data_error import ModelStoreDataError
+from omnibase_infra.stores.model_store_unavailable_error import ModelStoreUnavailableError
+from omnibase_infra.stores.timestamps import require_aware
+
+if TYPE_CHECKING:
+    from omnibase_infra.stores.store_registration_postgres import StoreRegistrationPostgres
+
+_SAVEPOINT = "onex_message"
+
+
+class StoreRegistrationPostgresTransaction:
+    """One open database transaction of :class:`StoreRegistrationPostgres`.
+
+    ``_known_*`` hold what this transaction has read or written (so repeated reads cost no round
+    trip); ``_pending_*`` hold writes not yet sent, flushed by :meth:`flush`.
+    """
+
+    def __init__(self, store: StoreRegistrationPostgres, conn: psycopg.Connection[Any]) -> None:
+        self._store = store
+        self._conn = conn
+        self._cur = conn.cursor()
+        self.failure: ModelOnexError | None = None
+        self._known_nodes: dict[UUID, ModelRegistrationProjection | None] = {}
+        self._known_outcomes: dict[UUID, EnumMessageOutcome | None] = {}
+        self._known_requests: dict[UUID, datetime | None] = {}
+        self._known_clocks: dict[str, datetime | None] = {}
+        self._pending_nodes: dict[UUID, ModelRegistrationProjection] = {}
+        self._pending_inbox: dict[UUID, tuple[EnumMessageOutcome, str | None, datetime]] = {}
+        self._pending_requests: dict[UUID, datetime] = {}
+        self._pending_clocks: dict[str, datetime] = {}
+        self._pending_events: list[ModelLifecycleEvent] = []
+        self._pending_dead: dict[UUID, ModelDeadLetter] = {}
+        self._outbox_locked = False
+
+    # --- plumbing ------------------------------------------------------------------------------
+    def _execute(self, method: str, query: str, params: Sequence[Any]) -> psycopg.Cursor[Any]:
+        if self.failure is not None:
+            raise self.failure
+        try:
+            return self._cur.execute(query, params)
+        except psycopg.Error as exc:
+            self.fail(method, exc)
+        except (UnicodeError, OverflowError) as exc:  # adapting a parameter, before sending
+            self.failure = checks.refuse(
+                f"StoreRegistrationPostgres.{method}", "a value of the transaction", str(exc)
+            )
+            raise self.failure from exc
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A SQL ``SAVEPOINT`` around the block, whose writes are sent before it ends: if the
+        block or its writes fail with ``ModelStoreDataError``, every write of the block is
+        rolled back, the transaction is usable again and the error propagates.
+
+        Writes pending from before the block are sent first, so the rollback removes the
+        block's writes only. A retryable ``ModelStoreUnavailableError`` (lost connection,
+        inbox conflict with another process) is not undone here: it propagates and the
+        whole transaction rolls back.
+        """
+        self.flush(final=True)
+        known = (
+            dict(self._known_nodes),
+            dict(self._known_outcomes),
+            dict(self._known_requests),
+            dict(self._known_clocks),
+        )
+        outbox_locked = self._outbox_locked
+        self._execute("savepoint", f"SAVEPOINT {_SAVEPOINT}", ())
+        try:
+            yield
+            self.flush(final=True)
+        except ModelStoreDataError:
+            failure = self.failure
+            self.failure = None
+            try:
+                self._execute("savepoint", f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}", ())
+                self._execute("savepoint", f"RELEASE SAVEPOINT {_SAVEPOINT}", ())
+            except ModelOnexError:
+                self.failure = self.failure or failure
+                raise
+            self._known_nodes, self._known_outcomes, self._known_requests, self._known_clocks = (
+                known
+            )
+            self._outbox_locked = outbox_locked
+            self._pending_nodes.clear()
+            self._pending_inbox.clear()
+            self._pending_requests.clear()
+            self._pending_clocks.clear()
+            self._pending_events.clear()
+            self._pending_dead.clear()
+            raise
+        self._execute("savepoint", f"RELEASE SAVEPOINT {_SAVEPOINT}", ())
+
+    def fail(self, method: str, exc: psycopg.Error) -> NoReturn:
+        """Poison the transaction with the store's translation of ``exc`` and raise it.
+
+        Used for every failed statement, the commit included, so the transaction can only
+        roll back afterwards.
+        """
+        self.failure = self._store.translate_error(f"StoreRegistrationPostgres.{method}", exc)
+        raise self.failure from exc
+
+    def _lock_key(self, method: str, namespace: int, key: str) -> None:
+        self._execute(method, rows.LOCK_KEY, (namespace, key))
+
+    # --- batch read-ahead ----------------------------------------------------------------------
+    def prefetch(self, envelope_ids: Sequence[UUID], node_ids: Sequence[UUID]) -> None:
+        """Read the inbox records of ``envelope_ids`` and lock the rows of ``node_ids`` in two
+        statements, so the batch's later ``get_outcome``/``get_node`` calls cost no round trip.
+
+        Optional for callers (not part of the protocol). Rows are locked in id order, which
+        also keeps two processes working on the same nodes from deadlocking.
+        """
+        envelopes = list({e for e in envelope_ids if e not in self._known_outcomes})
+        if envelopes:
+            inbox = self._execute(
+                "prefetch",
+                "SELECT envelope_id, outcome FROM inbox WHERE envelope_id = ANY(%s)",
+                (envelopes,),
+            ).fetchall()
+            found = {row[0]: EnumMessageOutcome(row[1]) for row in inbox}
+            for envelope_id in envelopes:
+                self._known_outcomes[envelope_id] = found.get(envelope_id)
+        nodes = sorted({n for n in node_ids if n not in self._known_nodes})
+        if nodes:
+            locked = self._execute(
+                "prefetch",
+                f"SELECT {rows.NODE_COLUMNS} FROM nodes WHERE node_id = ANY(%s) "
+                "ORDER BY node_id FOR UPDATE",
+                (nodes,),
+            ).fetchall()
+            for row in locked:  # ids without a row stay unknown: get_node locks their key
+                self._known_nodes[row[0]] = rows.node_from_row(row)
+
+    # --- inbox ---------------------------------------------------------------------------------
+    def get_outcome(self, envelope_id: UUID) -> EnumMessageOutcome | None:
+        """The recorded outcome of ``envelope_id`` (own or committed), or ``None``."""
+        if envelope_id in self._known_outcomes:
+            return self._known_outcomes[envelope_id]
+        row = self._execute(
+            "get_outcome", "SELECT outcome FROM inbox WHERE envelope_id = %s", (envelope_id,)
+        ).fetchone()
+        outcome = None if row is None else EnumMessageOutcome(row[0])
+        self._known_outcomes[envelope_id] = outcome
+        return outcome
+
+    def record_outcome(
+        self,
+        envelope_id: UUID,
+        outcome: EnumMessageOutcome,
+        reason: str | None,
+        processed_at: datetime,
+    ) -> bool:
+        """Record the outcome; ``False`` when ``envelope_id`` is already recorded.
+
+        A record made by another process that commits after this transaction looked is caught
+        at commit, which then raises a retryable ``ModelStoreUnavailableError``.
+        """
+        require_aware(processed_at, "StoreRegistrationPostgres.record_outcome")
+        checks.check_text("StoreRegistrationPostgres.record_outcome", "the reason", reason)
+        checks.check_instant(
+            "StoreRegistrationPostgres.record_outcome", "processed_at", processed_at
+        )
+        if self.get_outcome(envelope_id) is not None:
+            return False
+        outcome = EnumMessageOutcome(outcome)
+        self._known_outcomes[envelope_id] = outcome
+        self._pending_inbox[envelope_id] = (outcome, reason, processed_at)
+        return True
+
+    # --- nodes ---------------------------------------------------------------------------------
+    def get_node(self, node_id: UUID) -> ModelRegistrationProjection | None:
+        """The node's row locked until the end of the transaction (absent: its id locked)."""
+        if node_id in self._known_nodes:
+            return self._known_nodes[node_id]
+        row = self._execute("get_node", rows.SELECT_NODE, (node_id,)).fetchone()
+        if row is None:
+            self._lock_key("get_node", rows.NODE_LOCKS, str(node_id))
+            row = self._execute("get_node", rows.SELECT_NODE, (node_id,)).fetchone()
+        node = None if row is None else rows.node_from_row(row)
+        self._known_nodes[node_id] = node
+        return node
+
+    def upsert_node(self, projection: ModelRegistrationProjection) -> None:
+        """Insert or replace the node's row (sent at commit)."""
+        checks.check_projection(
+            "StoreRegistrationPostgres.upsert_node",
+            projection,
+            self._known_nodes.get(projection.node_id),
+        )
+        self._known_nodes[projection.node_id] = projection
+        self._pending_nodes[projection.node_id] = projection
+
+    def claim_expired(
+        self, now: datetime, limit: int, partition: ModelPartition
+    ) -> list[ModelRegistrationProjection]:
+        """Lock and return up to ``limit`` due ACTIVE nodes of ``partition``, skipping rows
+        another transaction holds (``FOR UPDATE SKIP LOCKED``)."""
+        require_aware(now, "StoreRegistrationPostgres.claim_expired")
+        if limit <= 0:
+            return []
+        self.flush()
+        where = "state = 'active' AND liveness_deadline < %s"
+        params: list[Any] = [now]
+        if partition.count > 1:
+            where += " AND partition_hash %% %s = %s"
+            params += [partition.count, partition.index]
+        query = (
+            f"SELECT {rows.NODE_COLUMNS} FROM nodes WHERE {where} "
+            "ORDER BY liveness_deadline, node_id LIMIT %s FOR UPDATE SKIP LOCKED"
+        )
+        due = self._execute("claim_expired", query, [*params, limit]).fetchall()
+        nodes = [rows.node_from_row(row) for row in due]
+        for node in nodes:
+            self._known_nodes[node.node_id] = node
+        return nodes
+
+    # --- per-node and per-partition memories ---------------------------------------------------
+    def get_introspection_requested_at(self, node_id: UUID) -> datetime | None:
+        """When introspection was last requested from ``node_id`` (the row is locked)."""
+        if node_id in self._known_requests:
+            return self._known_requests[node_id]
+        query = "SELECT requested_at FROM introspection_requests WHERE node_id = %s FOR UPDATE"
+        row = self._execute("get_introspection_requested_at", query, (node_id,)).fetchone()
+        if row is None:
+            self._lock_key("get_introspection_requested_at", rows.NODE_LOCKS, str(node_id))
+            row = self._execute("get_introspection_requested_at", query, (node_id,)).fetchone()
+        value: datetime | None = None if row is None else row[0]
+        self._known_requests[node_id] = value
+        return value
+
+    def set_introspection_requested_at(self, node_id: UUID, requested_at: datetime) -> None:
+        """Remember when introspection was requested (sent at commit)."""
+        require_aware(requested_at, "StoreRegistrationPostgres.set_introspection_requested_at")
+        checks.check_instant(
+            "StoreRegistrationPostgres.set_introspection_requested_at", "requested_at", requested_at
+        )
+        self._known_requests[node_id] = requested_at
+        self._pending_requests[node_id] = requested_at
+
+    def get_tick_clock(self, partition_key: str) -> datetime | None:
+        """The partition's newest applied tick, its row locked (absent: its key locked)."""
+        if partition_key in self._known_clocks:
+            return self._known_clocks[partition_key]
+        query = "SELECT tick_now FROM tick_clocks WHERE partition_key = %s FOR UPDATE"
+        row = self._execute("get_tick_clock", query, (partition_key,)).fetchone()
+        if row is None:
+            self._lock_key("get_tick_clock", rows.CLOCK_LOCKS, partition_key)
+            row = self._execute("get_tick_clock", query, (partition_key,)).fetchone()
+        value: datetime | None = None if row is None else row[0]
+        self._known_clocks[partition_key] = value
+        return value
+
+    def set_tick_clock(self, partition_key: str, now: datetime) -> None:
+        """Record the partition's newest applied tick (sent at commit)."""
+        require_aware(now, "StoreRegistrationPostgres.set_tick_clock")
+        checks.check_instant("StoreRegistrationPostgres.set_tick_clock", "the tick clock", now)
+        checks.check_text(
+            "StoreRegistrationPostgres.set_tick_clock", "the partition key", partition_key
+        )
+        self._known_clocks[partition_key] = now
+        self._pending_clocks[partition_key] = now
+
+    # --- outputs -------------------------------------------------------------------------------
+    def append_events(self, events: Sequence[ModelLifecycleEvent]) -> None:
+        """Queue events for the outbox; they get their ``sequence`` in append order at commit."""
+        checks.check_events("StoreRegistrationPostgres.append_events", list(events))
+        self._pending_events.extend(events)
+
+    def add_dead_letter(self, dead_letter: ModelDeadLetter) -> None:
+        """Keep a dead letter; a second one with the same ``dead_letter_id`` writes nothing."""
+        checks.check_dead_letter("StoreRegistrationPostgres.add_dead_letter", dead_letter)
+        self._pending_dead.setdefault(dead_letter.dead_letter_id, dead_letter)
+
+    # --- sending the writes --------------------------------------------------------------------
+    def flush(self, *, final: bool = False) -> None:
+        """Send the pending writes; raises a retryable ``ModelStoreUnavailableError`` when an
+        inbox record conflicts with one another process committed meanwhile.
+
+        Outbox events wait for the ``final`` flush right before commit, where they are
+        inserted under the outbox lock (nothing reads the outbox inside a transaction).
+        """
+        if self._pending_nodes:
+            nodes = list(self._pending_nodes.values())
+            self._pending_nodes.clear()
+            self._execute("flush", rows.UPSERT_NODES, self._columns(rows.node_columns, nodes))
+        if self._pending_requests:
+            requests = self._pending_requests.copy()
+            self._pending_requests.clear()
+            self._execute("flush", rows.UPSERT_REQUESTS, (list(requests), list(requests.values())))
+        if self._pending_clocks:
+            clocks = self._pending_clocks.copy()
+            self._pending_clocks.clear()
+            self._execute("flush", rows.UPSERT_CLOCKS, (list(clocks), list(clocks.values())))
+        if self._pending_dead:
+            letters = list(self._pending_dead.values())
+            self._pending_dead.clear()
+            self._execute("flush", rows.INSERT_DEAD_LETTERS, rows.dead_letter_columns(letters))
+        if self._pending_inbox:
+            inbox = self._pending_inbox.copy()
+            self._pending_inbox.clear()
+            ids = list(inbox)
+            params = (
+                ids,
+                [record[0].value for record in inbox.values()],
+                [record[1] for record in inbox.values()],
+                [record[2] for record in inbox.values()],
+            )
+            inserted = {row[0] for row in self._execute("flush", rows.INSERT_INBOX, params)}
+            if len(inserted) != len(ids):
+                taken = next(envelope_id for envelope_id in ids if envelope_id not in inserted)
+                self.failure = ModelStoreUnavailableError(
+                    f"StoreRegistrationPostgres.flush: envelope {taken} was applied by another "
+                    "process while this transaction was running; the transaction is rolled "
+                    "back, redo the batch (the envelope will then be a duplicate)",
+                    EnumCoreErrorCode.INVALID_STATE,
+                    {"envelope_id": str(taken), "store_url": self._store.url},
+                )
+                raise self.failure
+        if final and self._pending_events:
+            events = self._pending_events.copy()
+            self._pending_events.clear()
+            if not self._outbox_locked:
+                self._execute("flush", "SELECT pg_advisory_xact_lock(%s)", (rows.OUTBOX_LOCK,))
+                self._outbox_locked = True
+            self._execute("flush", rows.INSERT_EVENTS, self._columns(rows.event_columns, events))
+
+    def _columns(
+        self, build: Callable[[Sequence[Any]], tuple[list[Any], ...]], items: Sequence[Any]
+    ) -> tuple[list[Any], ...]:
+        """``build(items)``; a value that cannot be encoded poisons the transaction with
+        ``ModelStoreDataError``."""
+        try:
+            return build(items)
+        except rows.ENCODE_ERRORS as exc:
+            self.failure = checks.refuse("StoreRegistrationPostgres.flush", "a document", str(exc))
+            raise self.failure from exc
