@@ -12,7 +12,7 @@ from omnibase_infra.models import ModelDeadLetter, ModelLifecycleEvent, ModelReg
 
 
 def node_json(node: ModelRegistrationProjection) -> str:
-    """One registry row as the JSON object of DESIGN 6.5 (``nodes --json``)."""
+    """One registry row as a JSON object (``nodes --json``; docs/registration.md, *Wire format*)."""
     return _dumps(node.model_dump(mode="json"))
 
 

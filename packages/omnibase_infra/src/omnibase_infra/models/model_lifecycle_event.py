@@ -66,7 +66,10 @@ class ModelLifecycleEvent(BaseModel):
         )
 
     def to_wire(self) -> dict[str, Any]:
-        """The JSON object of DESIGN 6.5: common fields, then the event's own fields."""
+        """The event as one JSON object: common fields, then the event's own fields.
+
+        The format is the one docs/registration.md, *Wire format*, describes.
+        """
         wire = self.model_dump(mode="json", exclude={"data"})
         wire.update(self.model_dump(mode="json", include={"data"})["data"])
         return wire

@@ -20,7 +20,9 @@ _HEARTBEAT_TOPIC = "onex.evt.platform.node-heartbeat.v1"
 
 
 class ServiceWireStreamWriter:
-    """Encodes envelopes as wire lines (DESIGN 6.5) and mixes in malformed lines on request.
+    """Encodes envelopes as wire lines and mixes in malformed lines on request.
+
+    The lines follow docs/registration.md, *Wire format*.
 
     ``malformed_fraction`` is the share of malformed lines in the *output*: 9,000 envelopes
     with ``0.1`` give 10,000 lines, 1,000 of them malformed. The malformed lines cover every

@@ -102,7 +102,8 @@ def test_upper_case_value_rejected(enum: type[StrEnum]) -> None:
 def test_lifecycle_event_type_value_and_topic(
     event_type: EnumLifecycleEventType, value: str, topic: str
 ) -> None:
-    # Event types are named in PascalCase on the wire (DESIGN 6.5); their topics are kebab-case.
+    # Event types are named in PascalCase on the wire (docs/registration.md, *Wire format*);
+    # their topics are kebab-case.
     assert event_type.value == value
     assert event_type.topic == topic
 

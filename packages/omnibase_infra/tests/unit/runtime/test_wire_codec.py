@@ -1,4 +1,7 @@
-"""The wire codec (DESIGN 6.5): every bad line becomes a dead letter with a reason."""
+"""The wire codec: every bad line becomes a dead letter with a reason.
+
+The format is docs/registration.md, *Wire format* and *Wire limits*.
+"""
 
 from __future__ import annotations
 

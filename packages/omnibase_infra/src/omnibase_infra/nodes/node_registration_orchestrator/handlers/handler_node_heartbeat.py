@@ -29,7 +29,9 @@ from omnibase_infra.stores import ProtocolRegistrationStore
 
 
 class HandlerNodeHeartbeat(HandlerNodeEventBase[ModelNodeHeartbeatEvent]):
-    """Turns ``ModelNodeHeartbeatEvent`` into registration decisions (DESIGN 6.2).
+    """Turns ``ModelNodeHeartbeatEvent`` into registration decisions.
+
+    The rules are the heartbeat rows of docs/registration.md, *The lifecycle*:
 
     - ``active`` node: ``last_heartbeat_at = max(stored, node timestamp)`` and
       ``liveness_deadline = max(stored, now + liveness_window)``: neither ever moves backward;

@@ -57,7 +57,9 @@ def _snapshot_changes(
 
 
 class HandlerNodeIntrospected(HandlerNodeEventBase[ModelNodeIntrospectionEvent]):
-    """Turns ``ModelNodeIntrospectionEvent`` into registration decisions (DESIGN 6.2).
+    """Turns ``ModelNodeIntrospectionEvent`` into registration decisions.
+
+    The rules are the introspection rows of docs/registration.md, *The lifecycle*:
 
     - unknown, ``liveness_expired`` or ``deregistered`` node, not shutdown: (re-)registered
       ``active`` with ``liveness_deadline = now + liveness_interval``; emits

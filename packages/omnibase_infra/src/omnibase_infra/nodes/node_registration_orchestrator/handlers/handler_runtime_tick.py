@@ -27,7 +27,9 @@ from omnibase_infra.stores import ProtocolRegistrationStore
 
 
 class HandlerRuntimeTick:
-    """Turns ``ModelRuntimeTick`` into liveness expiries (DESIGN 6.2).
+    """Turns ``ModelRuntimeTick`` into liveness expiries.
+
+    The rules are the tick rows of docs/registration.md, *The lifecycle*.
 
     Claims (atomically, skipping rows another process holds) up to ``expiry_batch_size``
     ``active`` nodes of this partition whose ``liveness_deadline < tick.now``, marks each

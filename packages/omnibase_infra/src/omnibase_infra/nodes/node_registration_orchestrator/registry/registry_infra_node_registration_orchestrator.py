@@ -28,7 +28,7 @@ class RegistryInfraNodeRegistrationOrchestrator:
     ) -> ServiceHandlerRegistry:
         """Register ``handler-node-introspected``, ``handler-node-heartbeat`` and
         ``handler-runtime-tick`` (reading ``store``, ruled by ``settings``, ticks expiring only
-        ``partition``'s nodes; defaults: DESIGN 6.2 settings, one partition) and freeze.
+        ``partition``'s nodes; defaults: the lifecycle defaults, one partition) and freeze.
 
         Raises ``ModelOnexError`` from the registry if a handler is rejected (a bug).
         """

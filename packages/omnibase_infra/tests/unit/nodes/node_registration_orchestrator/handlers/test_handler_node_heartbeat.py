@@ -1,4 +1,4 @@
-"""HandlerNodeHeartbeat: every heartbeat row of DESIGN 6.2."""
+"""HandlerNodeHeartbeat: every heartbeat row of the lifecycle table (docs/registration.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""HandlerNodeIntrospected: every introspection row of DESIGN 6.2."""
+"""HandlerNodeIntrospected: each introspection row of the lifecycle table (docs/registration.md)."""
 
 from __future__ import annotations
 

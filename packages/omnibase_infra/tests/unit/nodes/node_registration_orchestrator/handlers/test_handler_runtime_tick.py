@@ -1,4 +1,7 @@
-"""HandlerRuntimeTick: liveness expiry, stale ticks, batching and partitions (DESIGN 6.2)."""
+"""HandlerRuntimeTick: liveness expiry, stale ticks, batching and partitions.
+
+The rules are the tick rows of docs/registration.md, *The lifecycle*.
+"""
 
 from __future__ import annotations
 

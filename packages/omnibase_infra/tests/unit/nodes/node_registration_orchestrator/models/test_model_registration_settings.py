@@ -1,4 +1,4 @@
-"""ModelRegistrationSettings: DESIGN 6.2 defaults and the bounds of every setting."""
+"""ModelRegistrationSettings: the documented defaults and the bounds of every setting."""
 
 from __future__ import annotations
 
