@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import stat
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -57,8 +58,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     broken), 2 on a usage error, 130 when interrupted.
     """
     parser = _build_parser()
+    command = None
     try:
         args = parser.parse_args(argv)
+        command = args.command
         handler: Callable[[argparse.Namespace], int] = args.handler
         return handler(args)
     except SystemExit as exit_:  # --help and --version
@@ -70,9 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
     except BrokenPipeError:
-        # a reading command piped into `head`: the reader has what it wanted
         _silence_stdout()
-        return 0
+        # a reading command piped into `head`: the reader has what it wanted; a run is never
+        # quietly cut short (it reports its own closed output, this is a closed stderr)
+        return 141 if command == "run" else 0
     except Exception as exc:
         return _fail(_describe(exc), 1)
 
@@ -92,36 +96,48 @@ def _describe(exc: Exception) -> str:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from omnibase_infra.cli.cli_output_guard import output_conflict
-    from omnibase_infra.cli.cli_run import run_file  # the runtime is loaded only when needed
+    from omnibase_infra.cli.cli_run import STDIN, run_file  # the runtime is loaded only now
 
     store_url = _parse_store(args.store)
-    path = Path(args.events)
-    if not path.is_file():
-        reason = "is a folder" if path.is_dir() else "does not exist"
-        raise _UserError(f"input file {args.events} {reason}")
+    _check_input(args.events)
+    reading = ("standard input", 0) if args.events == STDIN else ("the input file", args.events)
     conflict = output_conflict(
-        args.out,
-        [("the input file", args.events), *store_url.sqlite_files()],
-        stdout_fd=_stdout_fd(),
+        args.out, [reading, *store_url.sqlite_files()], stdout_fd=_stdout_fd()
     )
     if conflict is not None:
         remedy = "choose another --out file" if args.out != "-" else "redirect it elsewhere"
         raise _UsageError(f"{conflict}: writing there would destroy it; {remedy}")
+    from omnibase_infra.cli.cli_run_stop import ServiceRunStop
     from omnibase_infra.models import ModelPartition
 
-    with _store(store_url, must_exist=False) as store, _output(args.out) as out:
-        run_file(
-            path,
+    outcome = None
+    # SIGINT/SIGTERM stop the run between batches, never in the middle of one
+    with (
+        ServiceRunStop() as stop,
+        _store(store_url, must_exist=False) as store,
+        _output(args.out) as out,
+    ):
+        outcome = run_file(
+            args.events,
             store,
             partition=args.partition or ModelPartition(),
             batch_size=args.batch_size,
             out=out,
             err=sys.stderr,
+            stop=stop,
         )
-    return 0
+    if outcome is None:  # a signal came while the store was opening: nothing was applied
+        return _fail(
+            f"interrupted by {stop.signal_name} before the run started; nothing was applied",
+            stop.exit_status or 130,
+        )
+    _summary, status, problem = outcome
+    if status == 141 and args.out == "-":
+        _silence_stdout()
+    if problem is not None:
+        return _fail(problem, status)
+    return status
 
 
 def _cmd_nodes(args: argparse.Namespace) -> int:
@@ -140,6 +156,9 @@ def _cmd_events(args: argparse.Namespace) -> int:
 
     with _store(_parse_store(args.store), must_exist=True) as store:
         events = store.iter_events(after_sequence=args.after_sequence)
+        if args.partition is not None:
+            owns = args.partition.owns
+            events = (event for event in events if owns(event.node_id))
         if args.json:
             _print_lines(event_json(e) for e in events)
             return 0
@@ -246,6 +265,14 @@ def _build_parser() -> _Parser:
         default=0,
         metavar="N",
         help="only events whose sequence is above N (what a run's --out missed after N)",
+    )
+    events.add_argument(
+        "--partition",
+        type=_partition,
+        default=None,
+        metavar="I/N",
+        help="only events of the nodes partition I of N owns (what one run --partition I/N "
+        "emitted)",
     )
     events.set_defaults(handler=_cmd_events)
 
@@ -381,6 +408,28 @@ def _store(url: ModelStoreUrl, *, must_exist: bool) -> Iterator[ProtocolRegistra
         yield store
     finally:
         store.close()
+
+
+def _check_input(name: str) -> None:
+    """Refuse an input ``run`` cannot read line by line: missing, a folder, a block device.
+
+    ``-`` (standard input), regular files, FIFOs, process substitutions and character devices
+    are read as they come. Raises ``_UserError``.
+    """
+    if name == "-":
+        return
+    try:
+        mode = os.stat(name).st_mode
+    except FileNotFoundError:
+        raise _UserError(f"input file {name} does not exist") from None
+    except OSError as exc:
+        raise _UserError(f"input file {name}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(mode):
+        raise _UserError(f"input file {name} is a folder")
+    if stat.S_ISBLK(mode):
+        raise _UserError(
+            f"input file {name} is a block device; give a file, a FIFO or - for standard input"
+        )
 
 
 def _stdout_fd() -> int | None:

@@ -53,6 +53,14 @@ class ProtocolRegistrationStore(Protocol):
         """Emitted events in commit order, with their ``sequence``, after ``after_sequence``."""
         ...
 
+    def last_sequence(self) -> int:
+        """The ``sequence`` of the newest committed event, ``0`` when there is none.
+
+        A reader that remembers it sees every event committed later with
+        ``iter_events(after_sequence=...)``; ``onex-registration run`` uses it to give the
+        events it writes to ``--out`` their sequences."""
+        ...
+
     def list_dead_letters(self) -> list[ModelDeadLetter]:
         """Every dead letter in the order it was recorded."""
         ...

@@ -252,6 +252,12 @@ class StoreRegistrationMemory:
             events = self._state.events[max(after_sequence, 0) :]
         return iter(events)
 
+    def last_sequence(self) -> int:
+        """The sequence of the newest committed event (``0`` when there is none)."""
+        self._check_open("last_sequence")
+        with self._state_lock:
+            return len(self._state.events)
+
     def list_dead_letters(self) -> list[ModelDeadLetter]:
         """Committed dead letters in the order they were recorded."""
         self._check_open("list_dead_letters")

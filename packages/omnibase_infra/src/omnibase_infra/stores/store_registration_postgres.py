@@ -322,6 +322,11 @@ class StoreRegistrationPostgres:
                 return
             last = page[-1][0]
 
+    def last_sequence(self) -> int:
+        """The sequence of the newest committed event (``0`` when there is none)."""
+        rows = self._read("last_sequence", "SELECT coalesce(max(sequence), 0) FROM outbox")
+        return int(rows[0][0])
+
     def list_dead_letters(self) -> list[ModelDeadLetter]:
         """Committed dead letters in the order they were recorded."""
         found = self._read("list_dead_letters", rows.SELECT_DEAD_LETTERS)

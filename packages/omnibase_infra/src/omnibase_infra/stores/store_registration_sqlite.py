@@ -338,6 +338,11 @@ class StoreRegistrationSqlite:
                 return
             last = page[-1][0]
 
+    def last_sequence(self) -> int:
+        """The sequence of the newest committed event (``0`` when there is none)."""
+        found = self._read_all("last_sequence", "SELECT coalesce(max(sequence), 0) FROM outbox", ())
+        return int(found[0][0])
+
     def list_dead_letters(self) -> list[ModelDeadLetter]:
         """Committed dead letters in the order they were recorded."""
         found = self._read_all("list_dead_letters", rows.SELECT_DEAD_LETTERS, ())
