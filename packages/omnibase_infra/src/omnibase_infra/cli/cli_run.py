@@ -239,7 +239,7 @@ def format_summary(
     def row(label: str, value: int, detail: str = "") -> str:
         return f"  {label:<15}{value:>{width},}{f'   ({detail})' if detail else ''}\n"
 
-    rate = f", {summary.messages_per_second:,.0f} messages/s" if summary.elapsed_seconds else ""
+    rate = f", {summary.messages_per_second:,.0f} messages/s" if summary.total else ""
     target = "standard output" if out_name in ("-", "<stdout>") else printable(out_name)
     return (
         f"run {printable(source)} -> {printable(store_url)} (partition {partition.key}, "

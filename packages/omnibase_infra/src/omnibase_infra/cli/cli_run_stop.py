@@ -41,8 +41,9 @@ class ServiceRunStop:
     :attr:`aborted` says so). From :meth:`begin` on, a signal is only recorded, and the lines
     handed out by :meth:`lines` / :meth:`stream_lines` end at the next read, also a read that
     is waiting for input. :meth:`request` stops the input the same way for another reason
-    (the output failed). Outside the main thread, where handlers cannot be installed, only
-    :meth:`request` stops a run.
+    (the output failed). A signal that was ignored when the run started (``nohup``, a
+    background job of a script) stays ignored. Outside the main thread, where handlers cannot
+    be installed, only :meth:`request` stops a run.
     """
 
     def __init__(self) -> None:
@@ -66,6 +67,8 @@ class ServiceRunStop:
         self._wake = (read_end, write_end)
         self._previous_wake = signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
         for number in STOP_SIGNALS:
+            if signal.getsignal(number) is signal.SIG_IGN:
+                continue  # ignored by whoever started us (nohup, a background job): keep it so
             self._previous[number] = signal.signal(number, self._handle)
         return self
 

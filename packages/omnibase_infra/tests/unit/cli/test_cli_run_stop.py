@@ -65,6 +65,17 @@ def test_a_signal_before_the_run_begins_aborts_the_block() -> None:
     assert (stop.signal_name, stop.exit_status) == ("SIGTERM", 143)
 
 
+def test_a_signal_ignored_at_start_stays_ignored() -> None:
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with ServiceRunStop() as stop:
+            assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+            assert signal.getsignal(signal.SIGTERM) is not signal.SIG_IGN
+            stop.begin()
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
 def test_handlers_are_restored_afterwards() -> None:
     before = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
     with ServiceRunStop():
