@@ -8,6 +8,7 @@ import stat
 import sys
 import time
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import BinaryIO, TextIO
 from uuid import UUID
@@ -19,6 +20,7 @@ from omnibase_infra.models import ModelLifecycleEvent, ModelPartition
 from omnibase_infra.runtime.model_run_summary import ModelRunSummary
 from omnibase_infra.runtime.service_registration_runtime import ServiceRegistrationRuntime
 from omnibase_infra.stores.protocol_registration_store import ProtocolRegistrationStore
+from omnibase_infra.stores.store_retry import run_with_store_retry
 
 #: ``(summary, exit status, one-line account of an incomplete run)`` of :func:`run_file`.
 RunOutcome = tuple[ModelRunSummary, int, str | None]
@@ -106,7 +108,7 @@ def run_file(
         store_url=store.url,
         partition=partition,
         lines=summary.lines,
-        nodes=states_line(store.list_nodes()),
+        nodes=states_line(run_with_store_retry(store.list_nodes)),
         out_name=getattr(out, "name", "-"),
         last_sequence=output.last_written,
         written=output.written,
@@ -176,7 +178,7 @@ class _EventOutput:
         self._out = out
         self._store = store
         self._stop = stop
-        self._cursor = store.last_sequence()
+        self._cursor = run_with_store_retry(store.last_sequence)
         self.written_after = self._cursor  # everything after this was written or is missed
         self.written = 0
         self.committed = 0
@@ -185,7 +187,8 @@ class _EventOutput:
 
     def write(self, events: Sequence[ModelLifecycleEvent]) -> None:
         """The ``on_events`` callback: write and flush one committed batch's events."""
-        stored = self._with_sequences(events)
+        # a pure read: redone like a batch when the database is briefly away (a restart)
+        stored = run_with_store_retry(partial(self._with_sequences, events))
         self.committed += len(stored)
         if self.error is not None:
             return
