@@ -28,6 +28,8 @@ ROOT = Path(__file__).parent
 CORE = ROOT / "packages" / "omnibase_core"
 INFRA = ROOT / "packages" / "omnibase_infra"
 SOURCES = [str(CORE / "src"), str(INFRA / "src")]
+#: What ``typecheck`` checks by default: the sources and the test suites kept strictly typed.
+TYPECHECKED = [*SOURCES, str(INFRA / "tests"), str(ROOT / "tests_integration")]
 TEST_SUITES = {
     "core": [str(CORE / "tests")],
     "infra": [str(INFRA / "tests")],
@@ -115,9 +117,9 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict on both packages' sources."""
+    """mypy --strict on both packages' sources and on the typed test suites."""
     _sync(session)
-    session.run("mypy", *(session.posargs or SOURCES))
+    session.run("mypy", *(session.posargs or TYPECHECKED))
 
 
 @nox.session

@@ -37,6 +37,12 @@ def changelogs(draw: st.DrawFn) -> tuple[str, list[str], list[tuple[int, int, in
     return _render(entries, releases), entries, versions
 
 
+def _version_tuple(version: str) -> tuple[int, int, int]:
+    """``"1.2.3"`` as ``(1, 2, 3)``."""
+    major, minor, patch = (int(part) for part in version.split("."))
+    return major, minor, patch
+
+
 def _newer(versions: list[tuple[int, int, int]], bump: int) -> str:
     major, minor, patch = versions[0] if versions else (0, 0, 0)
     return f"{major}.{minor}.{patch + bump}"
@@ -65,7 +71,7 @@ def test_a_release_moves_the_unreleased_entries_and_keeps_everything_else(
     assert text.rstrip("\n").endswith(older.rstrip("\n"))  # older releases are untouched
     assert noxfile.changelog_problems(released, version) == []
     with pytest.raises(ValueError, match="records no change under"):  # nothing left to release
-        noxfile.changelog_release(released, _newer([tuple(map(int, version.split(".")))], 1), DATE)
+        noxfile.changelog_release(released, _newer([_version_tuple(version)], 1), DATE)
 
 
 @given(changelog=changelogs(), back=st.integers(0, 3))

@@ -81,7 +81,9 @@ def test_sigkill_at_random_points_then_restart_matches_an_uninterrupted_run(
 
     assert finished.returncode == 0, finished.stderr
     assert kills == len(targets), "a run finished before its kill point"
-    resumed = int(re.search(r"duplicates\s+([\d,]+)", finished.stderr).group(1).replace(",", ""))
+    duplicates = re.search(r"duplicates\s+([\d,]+)", finished.stderr)
+    assert duplicates is not None, finished.stderr
+    resumed = int(duplicates.group(1).replace(",", ""))
     assert resumed > history.redeliveries, "the killed runs committed nothing before the restart"
     assert snapshot(f"sqlite:///{db}") == reference
 

@@ -184,6 +184,7 @@ def _run_and_check(url: str, data: bytes, batch_size: int) -> dict[str, Any]:
         assert sum(store.count_outcomes().values()) == summary.total - summary.duplicates
         assert len(events) == summary.events_emitted
         for letter in store.list_dead_letters():
+            assert letter.line_number is not None
             assert "\ufffd" not in letter.raw or "\ufffd".encode() in lines[letter.line_number - 1]
             raw = unescape_raw(letter.raw) if letter.raw_escaped else letter.raw.encode()
             assert raw == lines[letter.line_number - 1]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from uuid import UUID
+
 import pytest
 
 from omnibase_core.models.errors import ModelOnexError
@@ -39,7 +42,7 @@ def test_history_has_every_kind_of_message_in_delivery_order() -> None:
     assert fates == set(EnumSimulatedFate)
     assert history.total_crashes > 0
     assert any(n.restarts for n in history.nodes)
-    first_delivery = {}
+    first_delivery: dict[UUID, datetime] = {}
     for envelope in history.envelopes:
         first_delivery.setdefault(envelope.envelope_id, envelope.envelope_timestamp)
     stamps = list(first_delivery.values())
@@ -48,7 +51,7 @@ def test_history_has_every_kind_of_message_in_delivery_order() -> None:
 
 def test_heartbeats_come_every_ten_to_thirty_three_seconds() -> None:
     history = ServiceClusterSimulator(seed=2, nodes=10, minutes=6).simulate()
-    last: dict[object, object] = {}
+    last: dict[tuple[UUID, int], datetime] = {}
     gaps = []
     seen = set()
     for envelope in history.envelopes:

@@ -84,7 +84,7 @@ def test_postgres_version_1_is_upgraded_to_text_documents(postgres_fresh_url: st
     finally:
         store.close()
     with psycopg.connect(postgres_fresh_url) as conn:
-        types = dict(
+        types: dict[str, str] = dict(
             conn.execute(
                 "SELECT table_name || '.' || column_name, data_type FROM information_schema."
                 "columns WHERE table_schema = current_schema() AND column_name IN "

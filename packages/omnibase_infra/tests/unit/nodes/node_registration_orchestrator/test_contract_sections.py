@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -89,7 +90,7 @@ def test_a_bad_lifecycle_value_is_located_at_the_value(
 
 def test_the_node_and_the_runtime_refuse_to_start_with_the_same_line(tmp_path: Path) -> None:
     bad, expected = _with_typo(tmp_path)
-    starts = {
+    starts: dict[str, Callable[[], object]] = {
         "load_contract": lambda: load_contract(bad),
         "settings": lambda: NodeRegistrationOrchestrator.load_settings(bad),
         "runtime": lambda: ServiceRegistrationRuntime(StoreRegistrationMemory(), contract_path=bad),
