@@ -1,9 +1,10 @@
 """``onex-registration``: run the registration orchestrator and inspect its registry.
 
 The commands are thin: parsing and printing live here, formatting in ``cli_views`` /
-``cli_table``, the run loop in ``cli_run``, the demo in ``omnibase_infra.simulation``. Every user
-error prints one line, ``onex-registration: error: ...``, on stderr and exits non-zero (2 for
-usage errors, 1 otherwise); a traceback is never shown.
+``cli_table``, the run loop in ``cli_run``, the demo's account in ``cli_demo_account`` (the
+demo itself, which returns data, in ``omnibase_infra.simulation``). Every user error prints one
+line, ``onex-registration: error: ...``, on stderr and exits non-zero (2 for usage errors, 1
+otherwise); a traceback is never shown.
 
 This module is the console entry point: it imports only the standard library and light
 modules, and everything heavy (models, stores, the runtime, the database drivers) inside the
@@ -187,6 +188,7 @@ def _cmd_store_migrate(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from omnibase_core.enums import EnumCoreErrorCode
     from omnibase_core.models.errors import ModelOnexError
+    from omnibase_infra.cli.cli_demo_account import render_demo_account
     from omnibase_infra.simulation.service_registration_demo import ServiceRegistrationDemo
 
     store_url = None if args.store is None else _parse_store(args.store).url
@@ -199,7 +201,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         if exc.error_code is EnumCoreErrorCode.INVALID_PARAMETER:
             raise _UsageError(exc.message) from None  # a parameter or a store that is not empty
         raise
-    print(report.account)
+    print(render_demo_account(report))
     if report.failures:
         for failure in report.failures:
             print(f"{PROG}: invariant failed: {failure}", file=sys.stderr)

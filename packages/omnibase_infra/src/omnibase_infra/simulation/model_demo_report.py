@@ -1,25 +1,43 @@
-"""What a demo run produced."""
+"""What a demo run produced: data only; the command line renders it."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from omnibase_infra.enums import EnumLifecycleEventType
+from omnibase_infra.models import ModelRegistrationProjection
 from omnibase_infra.runtime.model_run_summary import ModelRunSummary
+from omnibase_infra.simulation.model_cluster_history import ModelClusterHistory
 from omnibase_infra.simulation.model_invariant_result import ModelInvariantResult
 
 
 class ModelDemoReport(BaseModel):
-    """The printable account of a demo run, its outcome counts and the invariant verdicts.
+    """A demo run: its parameters, the simulated history, what the store holds afterwards, the
+    outcome counts and the invariant verdicts.
 
-    ``account`` depends only on the seed and the parameters (no timings, no paths), so two runs
-    with the same seed print the same text.
+    Every field but ``summary.elapsed_seconds`` (which the account does not print) depends only
+    on the seed and the parameters (no paths), so two runs with the same seed print the same
+    account. ``store_label`` names the kind of store used
+    (``SQLite, temporary file`` or ``given store``); ``nodes`` are the registry rows ordered by
+    name then id; ``events_by_type`` counts the outbox's events for every event type (zero
+    included).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    account: str
+    seed: int
+    minutes: float
+    store_label: str
+    history: ModelClusterHistory
     summary: ModelRunSummary
+    nodes: tuple[ModelRegistrationProjection, ...]
+    events_by_type: dict[EnumLifecycleEventType, int]
     invariants: tuple[ModelInvariantResult, ...]
+
+    @property
+    def events_total(self) -> int:
+        """Events in the outbox, all types together."""
+        return sum(self.events_by_type.values())
 
     @property
     def failures(self) -> list[str]:

@@ -6,27 +6,16 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from omnibase_core.enums import EnumCoreErrorCode, EnumNodeKind
+from omnibase_core.enums import EnumCoreErrorCode
 from omnibase_core.models.errors import ModelOnexError
-from omnibase_infra.cli.cli_table import render_table
-from omnibase_infra.enums import EnumLifecycleEventType, EnumRegistrationState
-from omnibase_infra.models import ModelLifecycleEvent, ModelRegistrationProjection
-from omnibase_infra.runtime.model_run_summary import ModelRunSummary
+from omnibase_infra.enums import EnumLifecycleEventType
 from omnibase_infra.runtime.service_registration_runtime import ServiceRegistrationRuntime
 from omnibase_infra.runtime.wire_codec import encode_envelope
-from omnibase_infra.simulation.model_cluster_history import ModelClusterHistory
 from omnibase_infra.simulation.model_demo_report import ModelDemoReport
-from omnibase_infra.simulation.model_invariant_result import ModelInvariantResult
 from omnibase_infra.simulation.service_cluster_simulator import ServiceClusterSimulator
 from omnibase_infra.simulation.service_demo_invariants import ServiceDemoInvariants
 from omnibase_infra.stores.protocol_registration_store import ProtocolRegistrationStore
 from omnibase_infra.stores.store_factory import open_store
-
-_SHORT_TYPES = {
-    "ModelNodeIntrospectionEvent": "introspections",
-    "ModelNodeHeartbeatEvent": "heartbeats",
-    "ModelRuntimeTick": "ticks",
-}
 
 
 class ServiceRegistrationDemo:
@@ -34,8 +23,8 @@ class ServiceRegistrationDemo:
 
     The history is encoded to wire lines and applied by :class:`ServiceRegistrationRuntime`
     exactly as ``onex-registration run`` applies a file, on a SQLite store (a file in a
-    temporary folder, removed afterwards, unless ``store_url`` names one). The account depends
-    only on the seed and the parameters.
+    temporary folder, removed afterwards, unless ``store_url`` names one). The report is data
+    (``onex-registration demo`` renders it) and depends only on the seed and the parameters.
     """
 
     def __init__(
@@ -90,138 +79,16 @@ class ServiceRegistrationDemo:
         finally:
             store.close()
         invariants = ServiceDemoInvariants().check(history, nodes, events, summary, outcomes)
-        account = self._account(history, summary, nodes, events, invariants, store_label)
-        return ModelDemoReport(account=account, summary=summary, invariants=invariants)
-
-    # --- the account ---------------------------------------------------------------------------
-    def _account(
-        self,
-        history: ModelClusterHistory,
-        summary: ModelRunSummary,
-        nodes: list[ModelRegistrationProjection],
-        events: list[ModelLifecycleEvent],
-        invariants: tuple[ModelInvariantResult, ...],
-        store_label: str,
-    ) -> str:
-        by_type = history.count_by_payload_type()
-        mix = ", ".join(f"{by_type.get(k, 0):,} {v}" for k, v in _SHORT_TYPES.items())
-        crashes = history.total_crashes
-        shutdowns = sum(n.shutdowns for n in history.nodes)
-        restarts = sum(n.restarts for n in history.nodes)
-        stalls = history.total_stalls
-        sections = [
-            f"Simulated cluster: {len(history.nodes)} nodes over {self._minutes:g} minutes "
-            f"(seed {self._seed}), store: {store_label}",
-            f"  {len(history.envelopes):,} messages: {mix}",
-            f"  {crashes} crashes, {shutdowns} clean shutdowns, {restarts} restarts "
-            f"(higher epoch, new version), {stalls} stalls (heartbeats lost until expiry)",
-            f"  {history.redeliveries} envelopes delivered twice, "
-            f"{history.stale_deliveries} late heartbeats of an old epoch",
-            "",
-            "Message outcomes",
-            _indent(
-                render_table(
-                    ("OUTCOME", "MESSAGES", "REASONS"),
-                    [
-                        ("applied", summary.applied, ""),
-                        ("ignored", summary.ignored, _reasons(summary.ignored_by_reason)),
-                        ("duplicates", summary.duplicates, ""),
-                        (
-                            "dead-lettered",
-                            summary.dead_lettered,
-                            _reasons(summary.dead_lettered_by_reason),
-                        ),
-                        ("total", summary.total, ""),
-                    ],
-                    right_aligned=frozenset({1}),
-                )
-            ),
-            "",
-            "Lifecycle events by type",
-            _indent(self._events_table(events)),
-            "",
-            "Nodes by state",
-            _indent(self._states_table(nodes)),
-            "",
-            "Nodes that are not active",
-            _indent(self._inactive_table(history, nodes)),
-            "",
-            "Invariants",
-            *(
-                f"  {'ok  ' if i.passed else 'FAIL'}  {i.statement} ({i.detail})"
-                for i in invariants
-            ),
-            "",
-            (
-                "All invariants hold."
-                if all(i.passed for i in invariants)
-                else f"{sum(not i.passed for i in invariants)} invariant(s) FAILED."
-            ),
-        ]
-        return "\n".join(sections)
-
-    @staticmethod
-    def _events_table(events: list[ModelLifecycleEvent]) -> str:
-        counts = Counter(e.event_type for e in events)
-        rows: list[tuple[object, ...]] = [
-            (t.value, counts.get(t, 0)) for t in EnumLifecycleEventType
-        ]
-        rows.append(("total", len(events)))
-        return render_table(("EVENT", "COUNT"), rows, right_aligned=frozenset({1}))
-
-    @staticmethod
-    def _states_table(nodes: list[ModelRegistrationProjection]) -> str:
-        kinds = list(EnumNodeKind)
-        rows: list[tuple[object, ...]] = []
-        for state in EnumRegistrationState:
-            in_state = [n for n in nodes if n.state is state]
-            per_kind = Counter(n.node_type for n in in_state)
-            rows.append((state.value, len(in_state), *(per_kind.get(k, 0) for k in kinds)))
-        rows.append(
-            ("total", len(nodes), *(sum(1 for n in nodes if n.node_type is k) for k in kinds))
-        )
-        return render_table(
-            ("STATE", "NODES", *(k.value for k in kinds)),
-            rows,
-            right_aligned=frozenset(range(1, len(kinds) + 2)),
-        )
-
-    @staticmethod
-    def _inactive_table(
-        history: ModelClusterHistory, nodes: list[ModelRegistrationProjection]
-    ) -> str:
-        truth = {n.node_id: n for n in history.nodes}
-        rows: list[tuple[object, ...]] = []
-        for node in nodes:
-            if node.state is EnumRegistrationState.ACTIVE:
-                continue
-            simulated = truth.get(node.node_id)
-            fate = simulated.fate.value if simulated else "unknown"
-            story = (
-                (
-                    f"{simulated.crashes} crash(es), {simulated.shutdowns} shutdown(s), "
-                    f"{simulated.restarts} restart(s), {simulated.stalls} stall(s)"
-                )
-                if simulated
-                else ""
-            )
-            rows.append(
-                (
-                    node.node_name,
-                    node.state.value,
-                    fate,
-                    node.epoch,
-                    node.node_version,
-                    node.updated_at,
-                    story,
-                )
-            )
-        if not rows:
-            return "(none)"
-        return render_table(
-            ("NAME", "STATE", "SIMULATED", "EPOCH", "VERSION", "SINCE", "HISTORY"),
-            rows,
-            right_aligned=frozenset({3}),
+        counts = Counter(event.event_type for event in events)
+        return ModelDemoReport(
+            seed=self._seed,
+            minutes=self._minutes,
+            store_label=store_label,
+            history=history,
+            summary=summary,
+            nodes=tuple(nodes),
+            events_by_type={t: counts.get(t, 0) for t in EnumLifecycleEventType},
+            invariants=invariants,
         )
 
 
@@ -243,11 +110,3 @@ def _require_empty(store: ProtocolRegistrationStore) -> None:
         EnumCoreErrorCode.INVALID_PARAMETER,
         {"store_url": store.url, "processed_inputs": processed},
     )
-
-
-def _reasons(counts: dict[str, int]) -> str:
-    return ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-
-
-def _indent(text: str) -> str:
-    return "\n".join(f"  {line}" if line else line for line in text.splitlines())
