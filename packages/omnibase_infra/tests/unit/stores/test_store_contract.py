@@ -1,4 +1,9 @@
-"""The registration store contract: every backend in ``STORE_BACKENDS`` must pass all of it."""
+"""The registration store contract: every backend in ``STORE_BACKENDS`` must pass all of it.
+
+The contract is kept in one module (over the usual size) on purpose: it is the one list a new
+backend has to pass, parametrised once by ``STORE_BACKENDS``, and reads as the protocol's
+specification from top to bottom.
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """PostgreSQL-specific guarantees: concurrent claims, concurrent migration, connection failures.
 
 The backend-neutral behaviour is covered by the store contract suite; these tests need two
-transactions or two processes on one real server.
+transactions or two processes on one real server. They share one module (slightly over the
+usual size) because they share its builders (nodes, events, seeded stores, killed batches).
 """
 
 from __future__ import annotations
