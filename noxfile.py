@@ -35,12 +35,9 @@ TEST_SUITES = {
     "infra": [str(INFRA / "tests")],
     "integration": [str(ROOT / "tests_integration")],
 }
-#: The integration tests mostly wait on the processes and servers they start, so they run on
-#: one worker per CPU core (at most 4); each module stays on one worker, with its fixtures. The
-#: unit suites are CPU-bound and cheaper in one process. ``-- -n 0`` runs everything serially.
-SUITE_ARGS = {
-    "integration": ["--numprocesses=auto", "--maxprocesses=4", "--dist=loadfile"],
-}
+#: Every suite runs on one worker per CPU core (at most 4); each test module stays on one
+#: worker, with its fixtures. ``-- -n 0`` runs a suite in one process, easier to debug.
+PARALLEL = ["--numprocesses=auto", "--maxprocesses=4", "--dist=loadfile"]
 
 nox.options.default_venv_backend = "uv"
 nox.options.reuse_venv = "yes"
@@ -68,7 +65,7 @@ def _pytest(session: nox.Session, suites: list[str], *extra: str) -> None:
     _sync(session)
     args = session.posargs or []
     for suite in suites:
-        session.run("pytest", *TEST_SUITES[suite], *SUITE_ARGS.get(suite, []), *extra, *args)
+        session.run("pytest", *TEST_SUITES[suite], *PARALLEL, *extra, *args)
 
 
 @nox.session
