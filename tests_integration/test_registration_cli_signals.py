@@ -256,7 +256,9 @@ def test_a_signal_during_a_batch_lets_that_batch_commit_and_stops_before_the_nex
     )
     assert _summary_lines(stderr) == BATCH
     with psycopg.connect(store) as conn:
-        (recorded,) = conn.execute("SELECT count(*) FROM inbox").fetchone()
+        row = conn.execute("SELECT count(*) FROM inbox").fetchone()
+    assert row is not None
+    (recorded,) = row
     assert recorded == _distinct_ids(fed[:BATCH])
     assert (tmp_path / "out.jsonl").read_text() == _events_json(tmp_path, store)
 
@@ -266,10 +268,12 @@ def _wait_until_waiting_for_a_lock(store: str, process: Any) -> None:
     with psycopg.connect(store, autocommit=True) as conn:
         while time.monotonic() < deadline:
             assert process.poll() is None, process.stderr.read().decode()
-            (waiting,) = conn.execute(
+            row = conn.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
                 "AND datname = current_database()"
             ).fetchone()
+            assert row is not None
+            (waiting,) = row
             if waiting:
                 return
             time.sleep(0.02)
