@@ -27,6 +27,7 @@ Rules:
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -83,6 +84,13 @@ _INSTANT_FIELDS: Final[Mapping[str, tuple[str, ...]]] = {
 }
 _MAX_DETAIL_ERRORS: Final = 5
 _decode_json = json.JSONDecoder(parse_int=parse_json_integer).decode
+#: What a JSON text must contain to hold a value beyond the wire limits: a NUL or surrogate
+#: escape (strict UTF-8 and strict JSON admit no other way in), a non-finite literal, an
+#: integer of 19 digits or more, an exponent of three digits. A line without any of them
+#: needs no walk of its values (the walk decides whenever one appears).
+_MAY_BREAK_LIMITS: Final = re.compile(
+    r"\\u(?:0000|[dD][89a-fA-F])|NaN|Infinity|\d{19}|[eE][+-]?\d{3}"
+)
 
 
 def dead_letter_id(
@@ -221,8 +229,13 @@ def decode_line(
             source=source,
             line_number=line_number,
         )
-    return decode_object(
-        parsed, raw=text, source=source, line_number=line_number, accepted_at=accepted_at
+    return _decode_parsed(
+        parsed,
+        raw=text,
+        source=source,
+        line_number=line_number,
+        accepted_at=accepted_at,
+        check_limits=_MAY_BREAK_LIMITS.search(text) is not None,
     )
 
 
@@ -234,7 +247,32 @@ def decode_object(
     line_number: int | None = None,
     accepted_at: datetime | None = None,
 ) -> ModelEventEnvelope[Any] | ModelDeadLetter:
-    """Decode an already parsed wire object (a bus message body); see :func:`decode_line`."""
+    """Decode an already parsed wire object (a bus message body); see :func:`decode_line`.
+
+    Every value is held to the wire limits (``invalid_envelope`` naming the path). Never raises
+    for bad input.
+    """
+    return _decode_parsed(
+        data,
+        raw=raw,
+        source=source,
+        line_number=line_number,
+        accepted_at=accepted_at,
+        check_limits=True,
+    )
+
+
+def _decode_parsed(
+    data: Any,
+    *,
+    raw: str,
+    source: str | None,
+    line_number: int | None,
+    accepted_at: datetime | None,
+    check_limits: bool,
+) -> ModelEventEnvelope[Any] | ModelDeadLetter:
+    """:func:`decode_object`; ``check_limits=False`` skips the walk of the values when the
+    line's text shows none can break the limits."""
 
     def dead(
         reason: EnumDeadLetterReason, detail: str, envelope_id: UUID | None = None
@@ -259,7 +297,7 @@ def decode_object(
             EnumDeadLetterReason.INVALID_ENVELOPE,
             f"envelope_id {_shown(data.get('envelope_id'))} is missing or not a UUID",
         )
-    violation = find_violation(data)
+    violation = find_violation(data) if check_limits else None
     if violation is not None:
         return dead(
             EnumDeadLetterReason.INVALID_ENVELOPE,

@@ -15,7 +15,12 @@ from datetime import datetime
 from omnibase_core.enums import EnumCoreErrorCode
 from omnibase_infra.models import ModelDeadLetter, ModelLifecycleEvent, ModelRegistrationProjection
 from omnibase_infra.stores.model_store_data_error import ModelStoreDataError
-from omnibase_infra.wire import find_violation, instant_violation, text_violation
+from omnibase_infra.wire import (
+    find_violation,
+    instant_violation,
+    integer_violation,
+    text_violation,
+)
 
 
 def refuse(where: str, what: str, problem: str) -> ModelStoreDataError:
@@ -37,21 +42,21 @@ def check_projection(
     Mappings that are the very objects of ``previous`` (a row derived with ``model_copy``,
     already checked when it was written) are not walked again.
     """
-    fields: dict[str, object] = {
-        "node_name": node.node_name,
-        "node_version": node.node_version,
-        "epoch": node.epoch,
-        "registered_at": node.registered_at,
-        "last_heartbeat_at": node.last_heartbeat_at,
-        "liveness_deadline": node.liveness_deadline,
-        "last_introspection_at": node.last_introspection_at,
-        "updated_at": node.updated_at,
-    }
-    if previous is None or node.capabilities is not previous.capabilities:
-        fields["capabilities"] = node.capabilities
-    if previous is None or node.endpoints is not previous.endpoints:
-        fields["endpoints"] = node.endpoints
-    problem = find_violation(fields)
+    problem = text_violation(node.node_name) or text_violation(node.node_version)
+    problem = problem or integer_violation(node.epoch)
+    for moment in (
+        node.registered_at,
+        node.last_heartbeat_at,
+        node.liveness_deadline,
+        node.last_introspection_at,
+        node.updated_at,
+    ):
+        if problem is None and moment is not None:
+            problem = instant_violation(moment)
+    if problem is None and (previous is None or node.capabilities is not previous.capabilities):
+        problem = find_violation(node.capabilities, "capabilities")
+    if problem is None and (previous is None or node.endpoints is not previous.endpoints):
+        problem = find_violation(node.endpoints, "endpoints")
     if problem is not None:
         raise refuse(where, f"the row of node {node.node_id}", problem)
 

@@ -30,6 +30,8 @@ def instant_violation(moment: datetime) -> str | None:
     offset = moment.utcoffset()
     if offset is None:
         return f"{moment.isoformat()} has no UTC offset"
+    if 1 < moment.year < 9999:  # an offset is less than a day: the UTC form is a year 1..9999
+        return None
     try:
         moment.astimezone(UTC)
     except OverflowError:

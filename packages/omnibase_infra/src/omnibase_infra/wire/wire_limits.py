@@ -23,6 +23,9 @@ from uuid import UUID
 from omnibase_infra.wire.wire_instants import instant_violation
 from omnibase_infra.wire.wire_text import UNSTORABLE_CHARACTERS, printable
 
+_UNSTORABLE_SEARCH: Final = UNSTORABLE_CHARACTERS.search
+_isfinite: Final = math.isfinite
+
 INT64_MIN: Final = -(2**63)
 INT64_MAX: Final = 2**63 - 1
 _MAX_SHOWN_DIGITS: Final = 24
@@ -84,6 +87,51 @@ def find_violation(value: object, path: str = "") -> str | None:
     ``[index]``. Anything that is not a JSON value (nor a ``UUID``, ``datetime`` or ``Enum``) is
     a violation too. Never raises, however deep the value.
     """
+    if _plainly_storable(value):
+        return None
+    return _locate_violation(value, path)
+
+
+def _plainly_storable(value: object) -> bool:
+    """A fast walk without paths: ``True`` when every value is plainly within the limits.
+
+    ``False`` means "look closer": :func:`_locate_violation` decides (and names the path).
+    """
+    stack = [value]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    while stack:
+        item = pop()
+        if type(item) is str:
+            if _UNSTORABLE_SEARCH(item) is not None:
+                return False
+        elif type(item) is int:
+            if not INT64_MIN <= item <= INT64_MAX:
+                return False
+        elif type(item) is dict:
+            for key, member in item.items():
+                if type(key) is not str or _UNSTORABLE_SEARCH(key) is not None:
+                    return False
+                push(member)
+        elif type(item) is list or type(item) is tuple:
+            extend(item)
+        elif type(item) is float:
+            if not _isfinite(item):
+                return False
+        elif item is None or type(item) is bool or type(item) is UUID:
+            continue
+        elif type(item) is datetime:
+            if instant_violation(item) is not None:
+                return False
+        elif isinstance(item, Enum) and type(item.value) is str:
+            if _UNSTORABLE_SEARCH(item.value) is not None:
+                return False
+        else:
+            return False  # anything else (subclasses, enums, other objects): look closer
+    return True
+
+
+def _locate_violation(value: object, path: str) -> str | None:
+    """The precise walk of :func:`find_violation`, building each member's path."""
     stack: list[tuple[object, str]] = [(value, path)]
     while stack:
         item, where = stack.pop()

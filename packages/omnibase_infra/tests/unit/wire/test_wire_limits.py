@@ -171,6 +171,54 @@ def test_find_violation_walks_python_values_too() -> None:
     assert find_violation({"a": {1, 2}}) == "a: a set is not a JSON value"
     assert (find_violation([[[[2**64]]]], "root") or "").startswith("root[0][0][0][0]: integer")
     deep: Any = 0
-    for _ in range(100_000):
+    for _ in range(20_000):
         deep = [deep]
     assert find_violation(deep) is None
+
+
+HOSTILE_LEAVES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.sampled_from([INT64_MAX, INT64_MIN, INT64_MAX + 1, INT64_MIN - 1]),
+    st.floats(),
+    st.text(max_size=6),
+    st.sampled_from(["\x00", "\ud800", "\udfff", "NaN", "Infinity", "\\u0000"]),
+    st.datetimes(timezones=offsets),
+)
+HOSTILE_VALUES = st.recursive(
+    HOSTILE_LEAVES,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.text(max_size=4) | st.sampled_from(["\x00", "\udc80"]), inner, max_size=3
+        )
+    ),
+    max_leaves=8,
+)
+
+
+@given(HOSTILE_VALUES)
+def test_the_fast_walk_never_passes_a_value_the_precise_walk_refuses(value: Any) -> None:
+    from omnibase_infra.wire.wire_limits import _locate_violation
+
+    assert find_violation(value) == _locate_violation(value, "")
+
+
+@given(HOSTILE_VALUES.filter(lambda v: not isinstance(v, datetime)), st.booleans())
+def test_a_line_needs_the_walk_whenever_a_value_may_break_the_limits(
+    value: Any, ensure_ascii: bool
+) -> None:
+    from omnibase_infra.runtime.wire_codec import _MAY_BREAK_LIMITS
+
+    try:
+        text = json.dumps(value, ensure_ascii=ensure_ascii, default=str)
+    except ValueError:  # integers json.dumps itself cannot write
+        return
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a raw surrogate: such a line is refused as invalid UTF-8
+        return
+    parsed = json.loads(text)
+    if find_violation(parsed) is not None:
+        assert _MAY_BREAK_LIMITS.search(text) is not None
