@@ -509,7 +509,11 @@ class ServiceRegistrationRuntime:
         if item.raw is not None:
             raw = item.raw
         elif isinstance(value, ModelDeadLetter):
-            raw = unescape_raw(value.raw) if value.raw_escaped else value.raw.encode("utf-8")
+            raw = (
+                unescape_raw(value.raw)
+                if value.raw_escaped
+                else value.raw.encode("utf-8", "surrogatepass")
+            )
         else:
             raw = _raw_text(item, value).encode("utf-8", "surrogatepass")
         inbox_id = self._inbox_id(value)
