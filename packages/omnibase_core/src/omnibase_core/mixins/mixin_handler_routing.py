@@ -16,7 +16,6 @@ from omnibase_core.routing.model_compiled_routing_table import (
     DEFAULT_TOPIC_CACHE_SIZE,
     ModelCompiledRoutingTable,
     find_routing_problems,
-    handler_keys_by_routing_key,
 )
 
 if TYPE_CHECKING:
@@ -38,11 +37,12 @@ _EMPTY_LOOKUP: Mapping[Any, Mapping[str, Any]] = MappingProxyType({})
 class _RoutingState:
     """Everything routing needs, swapped as one immutable object.
 
-    ``table`` is ``None`` until the handler keys are resolved against a frozen registry;
-    ``lookup`` is then the table's lookup (empty before, so every call takes the slow path).
+    ``table`` is ``None`` until the handler keys are resolved against a frozen registry.
+    ``lookup`` and ``misses`` are then the table's (see :class:`ModelCompiledRoutingTable`);
+    before, ``lookup`` is empty, so every call takes the slow path, which resolves.
     """
 
-    __slots__ = ("handler_routing", "initialized", "lookup", "registry", "routing_table", "table")
+    __slots__ = ("handler_routing", "initialized", "lookup", "misses", "registry", "table")
 
     def __init__(
         self,
@@ -51,7 +51,6 @@ class _RoutingState:
         table: ModelCompiledRoutingTable | None,
         *,
         initialized: bool = True,
-        routing_table: Mapping[str, tuple[str, ...]] | None = None,
     ) -> None:
         self.handler_routing = handler_routing
         self.registry = registry
@@ -60,16 +59,10 @@ class _RoutingState:
         self.lookup: Mapping[Any, Mapping[str, Any]] = (
             _EMPTY_LOOKUP if table is None else table.lookup
         )
-        self.routing_table: Mapping[str, tuple[str, ...]] = (
-            routing_table
-            if routing_table is not None
-            else handler_keys_by_routing_key(handler_routing)
-        )
+        self.misses: Mapping[Any, Any] | None = None if table is None else table.misses
 
     def resolved(self, table: ModelCompiledRoutingTable) -> _RoutingState:
-        return _RoutingState(
-            self.handler_routing, self.registry, table, routing_table=self.routing_table
-        )
+        return _RoutingState(self.handler_routing, self.registry, table)
 
 
 _UNINITIALIZED = _RoutingState(None, None, None, initialized=False)
@@ -157,10 +150,10 @@ class MixinHandlerRouting:
             self._routing_state = state
         if _logger.isEnabledFor(logging.DEBUG):
             _logger.debug(
-                "%s: handler routing initialised (%s, %d routing keys, default %r, %s)",
+                "%s: handler routing initialised (%s, %d entries, default %r, %s)",
                 cls_name,
                 state.handler_routing.routing_strategy if state.handler_routing else None,
-                len(state.routing_table),
+                len(state.handler_routing.handlers) if state.handler_routing else 0,
                 state.handler_routing.default_handler if state.handler_routing else None,
                 "resolved" if table is not None else "resolution deferred until freeze()",
             )
@@ -187,7 +180,14 @@ class MixinHandlerRouting:
                 found = by_key.get(routing_key)
                 if found is not None:
                     return list(found)
-        except TypeError:
+                if isinstance(routing_key, str):
+                    misses = state.misses
+                    if misses is not None:  # exact strategies: the default's answer
+                        return list(misses[category])
+                    table = state.table
+                    if table is not None:  # topic_pattern: match, then cache
+                        return list(table.match_topic(routing_key, category))
+        except TypeError:  # an unhashable key or category: the slow path says which
             pass
         return self._route_slow(state, routing_key, category)
 
@@ -313,7 +313,8 @@ class MixinHandlerRouting:
                 "call _init_handler_routing(handler_routing, registry) first",
                 EnumCoreErrorCode.INVALID_STATE,
             )
-        return {key: list(handler_keys) for key, handler_keys in state.routing_table.items()}
+        handler_routing = state.handler_routing
+        return {} if handler_routing is None else handler_routing.build_routing_table()
 
     @property
     def routing_strategy(self) -> EnumHandlerRoutingStrategy | None:
@@ -331,3 +332,10 @@ class MixinHandlerRouting:
     def is_routing_initialized(self) -> bool:
         """Whether :meth:`_init_handler_routing` has succeeded on this object."""
         return self._routing_state.initialized
+
+    @property
+    def compiled_routing_table(self) -> ModelCompiledRoutingTable | None:
+        """The table routing reads, or ``None`` until the handler keys are resolved (at
+        initialisation against a frozen registry, else at the first route or validate call
+        after ``freeze()``). For introspection; routing itself never needs it."""
+        return self._routing_state.table

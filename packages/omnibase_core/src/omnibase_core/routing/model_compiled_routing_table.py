@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from omnibase_core.enums.enum_core_error_code import EnumCoreErrorCode
 from omnibase_core.enums.enum_handler_routing_strategy import EnumHandlerRoutingStrategy
@@ -15,10 +14,7 @@ from omnibase_core.routing.model_handler_resolver import ModelHandlerResolver
 from omnibase_core.routing.model_routing_problem import ModelRoutingProblem
 
 if TYPE_CHECKING:
-    from omnibase_core.models.contracts.subcontracts import (
-        ModelHandlerRoutingEntry,
-        ModelHandlerRoutingSubcontract,
-    )
+    from omnibase_core.models.contracts.subcontracts import ModelHandlerRoutingSubcontract
     from omnibase_core.protocols.protocol_handler_registry import ProtocolHandlerRegistry
     from omnibase_core.protocols.protocol_message_handler import ProtocolMessageHandler
 
@@ -28,32 +24,6 @@ if TYPE_CHECKING:
 DEFAULT_TOPIC_CACHE_SIZE = 16384
 
 _CATEGORIES = tuple(EnumMessageCategory)
-
-
-class _HandlerLookup(Protocol):
-    def get_handler_by_id(self, handler_id: str) -> ProtocolMessageHandler | None: ...
-
-    def get_handlers(self) -> Sequence[ProtocolMessageHandler]: ...
-
-
-def ordered_entries(
-    handler_routing: ModelHandlerRoutingSubcontract | None,
-) -> tuple[tuple[int, ModelHandlerRoutingEntry], ...]:
-    """``(position in the file, entry)`` pairs in routing order: by priority, then position."""
-    if handler_routing is None:
-        return ()
-    return tuple(sorted(enumerate(handler_routing.handlers), key=lambda pair: pair[1].priority))
-
-
-def handler_keys_by_routing_key(
-    handler_routing: ModelHandlerRoutingSubcontract | None,
-) -> Mapping[str, tuple[str, ...]]:
-    """Routing key -> handler keys, both in routing order; read-only (see
-    ``ModelHandlerRoutingSubcontract.build_routing_table``)."""
-    if handler_routing is None:
-        return MappingProxyType({})
-    table = handler_routing.build_routing_table()
-    return MappingProxyType({key: tuple(value) for key, value in table.items()})
 
 
 def find_routing_problems(
@@ -115,21 +85,29 @@ def _split_by_category(handlers: Sequence[ProtocolMessageHandler]) -> dict[Any, 
     }
 
 
+def _resolved(found: tuple[ProtocolMessageHandler | None, str]) -> ProtocolMessageHandler:
+    handler, why = found
+    if handler is None:  # pragma: no cover - compile() checks first
+        raise KeyError(why)
+    return handler
+
+
 class ModelCompiledRoutingTable:
-    """Handler routing compiled into immutable lookup tables of handler objects.
+    """Handler routing compiled into lookup tables of handler objects.
 
     Built once from a ``handler_routing`` section and a frozen registry (see :meth:`compile`).
-    The answers come from immutable structures: for exact strategies a dict per category from
-    routing key to the tuple of handlers (in routing order) serving that category, for
-    ``topic_pattern`` a :class:`ModelCompiledTopicMatcher` and the handler tuples of each
-    pattern, plus the default handler's tuple per category.
+    Every answer is a tuple of handlers, in routing order, that serve one category.
 
-    In front of them sits ``lookup``: per category, a bounded dict of answers already given
-    (for exact strategies pre-seeded with every routing key), so a repeated key costs two
-    dict lookups. It only ever holds correct answers; when it outgrows its bound it is emptied
-    (and re-seeded) at once, never entry by entry, so there is no check-then-delete race, and
-    a reader that misses during a reset simply recomputes from the immutable structures. Each
-    table owns its caches, so replacing the table drops every cached answer.
+    ``lookup`` maps each category to a dict from routing key to that answer; it is what
+    routing reads first. For the exact strategies it holds every routing key, is complete
+    and never changes: a key it lacks gets ``misses[category]``, the default handler's
+    answer, so an unknown key costs one more dict lookup and is never stored. For
+    ``topic_pattern`` (``misses`` is ``None``) it is seeded with every pattern taken as a
+    literal topic and then caches the answers :meth:`match_topic` computes, up to
+    ``topic_cache_size`` topics per category beyond the seeds; when full it is emptied and
+    re-seeded at once, never entry by entry, so there is no check-then-delete race and a
+    reader that misses during a reset simply recomputes. Each table owns its caches, so
+    replacing the table drops every cached answer.
 
     Safe to share between any number of threads.
     """
@@ -137,74 +115,59 @@ class ModelCompiledRoutingTable:
     __slots__ = (
         "_cache_limit",
         "_defaults",
-        "_exact",
         "_matcher",
         "_pattern_results",
-        "default_handler_key",
+        "_seeds",
         "lookup",
-        "routing_strategy",
-        "routing_table",
+        "misses",
     )
 
     def __init__(
         self,
         handler_routing: ModelHandlerRoutingSubcontract | None,
-        registry: _HandlerLookup,
+        registry: ProtocolHandlerRegistry,
         *,
         topic_cache_size: int = DEFAULT_TOPIC_CACHE_SIZE,
     ) -> None:
         """Build the tables; every handler key must resolve (use :meth:`compile` to check).
 
-        ``topic_cache_size`` bounds the answers cached per category beyond the routing keys
-        themselves (0 disables the cache).
+        ``topic_cache_size`` bounds the topics cached per category beyond the routing keys
+        themselves (0 disables the cache; exact strategies cache nothing).
         """
-        entries = ordered_entries(handler_routing)
-        self.routing_strategy: EnumHandlerRoutingStrategy | None = (
-            None if handler_routing is None else handler_routing.routing_strategy
-        )
-        self.default_handler_key: str | None = (
-            None if handler_routing is None else handler_routing.default_handler
-        )
-        self.routing_table = handler_keys_by_routing_key(handler_routing)
-
         resolver = ModelHandlerResolver(registry)
-
-        def resolved(found: tuple[ProtocolMessageHandler | None, str]) -> ProtocolMessageHandler:
-            handler, why = found
-            if handler is None:  # pragma: no cover - compile() checks first
-                raise KeyError(why)
-            return handler
-
         grouped: dict[str, list[ProtocolMessageHandler]] = {}
-        for _, entry in entries:
-            grouped.setdefault(entry.routing_key, []).append(resolved(resolver.resolve(entry)))
-        default = (
-            ()
-            if self.default_handler_key is None
-            else (resolved(resolver.resolve_id(self.default_handler_key)),)
-        )
-        self._defaults: Mapping[Any, Handlers] = MappingProxyType(_split_by_category(default))
+        default: tuple[ProtocolMessageHandler, ...] = ()
+        topics = False
+        if handler_routing is not None:
+            for entry in handler_routing.ordered_entries():
+                handler = _resolved(resolver.resolve(entry))
+                grouped.setdefault(entry.routing_key, []).append(handler)
+            if handler_routing.default_handler is not None:
+                default = (_resolved(resolver.resolve_id(handler_routing.default_handler)),)
+            topics = handler_routing.routing_strategy is EnumHandlerRoutingStrategy.TOPIC_PATTERN
+        self._defaults: dict[Any, Handlers] = _split_by_category(default)
+        by_key = {key: _split_by_category(group) for key, group in grouped.items()}
         self._matcher: ModelCompiledTopicMatcher | None = None
-        self._pattern_results: tuple[Mapping[Any, Handlers], ...] = ()
-        exact: dict[Any, dict[str, Handlers]] = {category: {} for category in _CATEGORIES}
-        if self.routing_strategy is EnumHandlerRoutingStrategy.TOPIC_PATTERN:
-            self._matcher = ModelCompiledTopicMatcher(tuple(grouped))
-            self._pattern_results = tuple(
-                MappingProxyType(_split_by_category(group)) for group in grouped.values()
-            )
-        else:
-            for routing_key, group in grouped.items():
-                for category, handlers in _split_by_category(group).items():
-                    exact[category][routing_key] = handlers
-        self._exact: Mapping[Any, Mapping[str, Handlers]] = MappingProxyType(
-            {category: MappingProxyType(table) for category, table in exact.items()}
-        )
-        size = max(0, topic_cache_size)
-        self._cache_limit = 0 if size == 0 else size + len(exact[_CATEGORIES[0]])
-        # A plain dict on purpose: it is read on every route call. Never mutated after this.
-        self.lookup: dict[Any, dict[str, Handlers]] = {
-            category: dict(table) for category, table in exact.items()
+        self._pattern_results: tuple[dict[Any, Handlers], ...] = ()
+        self.misses: dict[Any, Handlers] | None = self._defaults
+        if topics:
+            self._matcher = ModelCompiledTopicMatcher(tuple(by_key))
+            self._pattern_results = tuple(by_key.values())
+            self.misses = None
+            by_key = {pattern: self._answers_for(pattern) for pattern in by_key}
+        seeds: dict[Any, dict[str, Handlers]] = {
+            category: {key: answers[category] for key, answers in by_key.items()}
+            for category in _CATEGORIES
         }
+        size = max(0, topic_cache_size) if topics else 0
+        self._cache_limit = 0 if size == 0 else size + len(by_key)
+        #: What a topic cache is reset to when full (exact strategies never reset).
+        self._seeds: dict[Any, dict[str, Handlers]] = seeds if topics else {}
+        # Exact strategies: complete, and never changed after this. topic_pattern: copies of the
+        # seeds that match_topic() fills with answers (and resets when full).
+        self.lookup: dict[Any, dict[str, Handlers]] = (
+            {category: dict(answers) for category, answers in seeds.items()} if topics else seeds
+        )
 
     @classmethod
     def compile(
@@ -239,36 +202,47 @@ class ModelCompiledRoutingTable:
     def route(self, routing_key: str, category: EnumMessageCategory) -> Handlers:
         """Handlers for ``routing_key`` that serve ``category``, in routing order.
 
-        Computed from the immutable tables and remembered in ``lookup``. ``category`` must be
-        an ``EnumMessageCategory`` (or its value).
+        ``routing_key`` must be a string and ``category`` an ``EnumMessageCategory`` (or its
+        value); the caller checks both. Raises ``KeyError`` for an unknown category.
         """
-        if self._matcher is None:
-            found = self._exact[category].get(routing_key)
-            if found is None:
-                found = self._defaults[category]
-        else:
-            index = self._matcher.first_match(routing_key)
-            results = self._defaults if index is None else self._pattern_results[index]
-            found = results[category]
+        found = self.lookup[category].get(routing_key)
+        if found is not None:
+            return found
+        misses = self.misses
+        if misses is not None:
+            return misses[category]
+        return self.match_topic(routing_key, category)
+
+    def match_topic(self, topic: str, category: EnumMessageCategory) -> Handlers:
+        """The ``topic_pattern`` answer for ``topic``: the handlers serving ``category`` of the
+        first pattern that matches it, else the default's; remembered in ``lookup``.
+
+        Only for a ``topic_pattern`` table (``misses`` is ``None``); raises ``KeyError`` for an
+        unknown category.
+        """
+        found = self._answers_for(topic)[category]
         limit = self._cache_limit
         if limit:
             cache = self.lookup[category]
             if len(cache) >= limit:
                 cache.clear()
-                cache.update(self._exact[category])
-            cache[routing_key] = found
+                cache.update(self._seeds[category])
+            cache[topic] = found
         return found
 
-    @property
-    def topic_matcher(self) -> ModelCompiledTopicMatcher | None:
-        """The compiled matcher of a ``topic_pattern`` table, else ``None``."""
-        return self._matcher
+    def answer_count(self, category: EnumMessageCategory) -> int:
+        """How many answers ``lookup`` holds for ``category``: the routing keys, plus for
+        ``topic_pattern`` the topics cached so far (at most ``topic_cache_size`` more)."""
+        return len(self.lookup[category])
+
+    def _answers_for(self, topic: str) -> dict[Any, Handlers]:
+        matcher = self._matcher
+        index = None if matcher is None else matcher.first_match(topic)
+        return self._defaults if index is None else self._pattern_results[index]
 
 
 __all__ = [
     "DEFAULT_TOPIC_CACHE_SIZE",
     "ModelCompiledRoutingTable",
     "find_routing_problems",
-    "handler_keys_by_routing_key",
-    "ordered_entries",
 ]

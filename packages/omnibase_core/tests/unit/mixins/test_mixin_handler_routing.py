@@ -223,12 +223,15 @@ def test_topic_cache_is_bounded(
         make_subcontract([("t.*", "a")], "topic_pattern", "default-evt"),
         make_registry(*handlers.values()),
     )
+    table = router.compiled_routing_table
+    assert table is not None
+    assert table.answer_count(EVT) == 1  # the pattern itself, taken as a topic
     for index in range(100):
         expected = ["a"] if index % 2 else ["default-evt"]
         topic = f"t.{index}" if index % 2 else f"u.{index}"
         assert ids(router.route_to_handlers(topic, EVT)) == expected
-    cache = router._routing_state.lookup[EVT]
-    assert 0 < len(cache) <= 8
+        assert 1 < table.answer_count(EVT) <= 1 + 8
+    assert ids(router.route_to_handlers("t.*", EVT)) == ["a"]  # the seed survives resets
 
 
 def test_topic_cache_disabled(
@@ -241,8 +244,11 @@ def test_topic_cache_disabled(
     router._init_handler_routing(
         make_subcontract([("t.*", "a")], "topic_pattern"), make_registry(*handlers.values())
     )
-    assert ids(router.route_to_handlers("t.x", EVT)) == ["a"]
-    assert router._routing_state.lookup[EVT] == {}
+    table = router.compiled_routing_table
+    assert table is not None
+    for topic in ("t.x", "t.y", "u.z", "t.x"):
+        assert ids(router.route_to_handlers(topic, EVT)) == (["a"] if topic[0] == "t" else [])
+    assert table.answer_count(EVT) == 1  # only the seeded pattern: nothing was cached
 
 
 # -- empty routing ---------------------------------------------------------------------------
@@ -463,7 +469,7 @@ def test_deferred_resolution_after_freeze(
     registry.freeze()
     assert ids(router.route_to_handlers("K", EVT)) == ["late"]
     assert ids(router.route_to_handlers("X", EVT)) == ["late"]
-    assert router._routing_state.table is not None
+    assert router.compiled_routing_table is not None
 
 
 @pytest.mark.parametrize("strategy", ["payload_type_match", "operation_match", "topic_pattern"])
@@ -494,7 +500,7 @@ def test_deferred_resolution_reports_problems(
         assert "handler_key 'a'" in problems[0]
         assert "handler_key 'ghost'" in problems[1]
         assert problems[2].startswith("default_handler")
-        assert router._routing_state.table is None
+        assert router.compiled_routing_table is None
     for _ in range(2):  # the error repeats: a broken routing never half-works
         with pytest.raises(ModelOnexError) as info:
             router.route_to_handlers("K", EVT)
@@ -515,8 +521,9 @@ def test_validate_resolves_deferred_routing(
     router = Router()
     router._init_handler_routing(make_subcontract([("K", "a")]), registry)
     registry.freeze()
+    assert router.compiled_routing_table is None
     assert router.validate_handler_routing() == []
-    assert router._routing_state.table is not None
+    assert router.compiled_routing_table is not None
 
 
 @pytest.mark.parametrize("bad_key", [None, 3, b"K", ("K",)])
@@ -679,19 +686,20 @@ def test_route_does_not_touch_registry(
         assert registry.calls == before
 
 
-def test_exact_miss_cache_is_bounded_and_keeps_routes(
-    handlers: dict[str, Any], make_registry: Factory, make_subcontract: Factory
+@pytest.mark.parametrize("strategy", EXACT_STRATEGIES)
+def test_exact_strategies_store_nothing_for_unknown_keys(
+    handlers: dict[str, Any], make_registry: Factory, make_subcontract: Factory, strategy: str
 ) -> None:
-    class Small(MixinHandlerRouting):
-        topic_cache_size = 4
-
-    router = Small()
+    router = Router()
     router._init_handler_routing(
-        make_subcontract([("K", "a"), ("L", "b")], default="default-evt"),
+        make_subcontract([("K", "a"), ("L", "b")], strategy, "default-evt"),
         make_registry(*handlers.values()),
     )
+    table = router.compiled_routing_table
+    assert table is not None
     for index in range(50):
         assert ids(router.route_to_handlers(f"unknown-{index}", EVT)) == ["default-evt"]
+        assert router.route_to_handlers(f"unknown-{index}", CMD) == []
         assert ids(router.route_to_handlers("K", EVT)) == ["a"]
         assert ids(router.route_to_handlers("L", EVT)) == ["b"]
-        assert len(router._routing_state.lookup[EVT]) <= 2 + 4
+    assert table.answer_count(EVT) == table.answer_count(CMD) == 2

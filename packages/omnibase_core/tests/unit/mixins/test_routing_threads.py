@@ -113,6 +113,37 @@ def test_routing_while_reinitialising_never_mixes_contracts(
     assert _run(9, flip) == []
 
 
+def test_unknown_keys_while_reinitialising_get_one_contracts_default(
+    make_handler: Callable[..., Any],
+    make_registry: Callable[..., Any],
+    make_subcontract: Callable[..., Any],
+) -> None:
+    registry = make_registry(make_handler("old-d"), make_handler("new-d"), make_handler("k"))
+    old = make_subcontract([("K", "k")], "payload_type_match", "old-d")
+    new = make_subcontract([("K", "k")], "operation_match", "new-d")
+    router = Router()
+    router._init_handler_routing(old, registry)
+    stop = threading.Event()
+
+    def flip(worker: int) -> list[str]:
+        if worker == 0:
+            for step in range(300):
+                router._init_handler_routing(new if step % 2 else old, registry)
+            stop.set()
+            return []
+        failures = []
+        step = 0
+        while not stop.is_set():
+            step += 1
+            unknown = [h.handler_id for h in router.route_to_handlers(f"u{worker}.{step}", EVT)]
+            known = [h.handler_id for h in router.route_to_handlers("K", EVT)]
+            if unknown not in (["old-d"], ["new-d"]) or known != ["k"]:  # pragma: no cover
+                failures.append(f"unknown -> {unknown}, K -> {known}")
+        return failures
+
+    assert _run(9, flip) == []
+
+
 def test_many_threads_resolve_deferred_routing_once(
     make_handler: Callable[..., Any],
     make_registry: Callable[..., Any],
@@ -132,4 +163,4 @@ def test_many_threads_resolve_deferred_routing_once(
         return failures
 
     assert _run(8, work) == []
-    assert router._routing_state.table is not None
+    assert router.compiled_routing_table is not None
