@@ -169,13 +169,3 @@ def test_payload_type_contract_on_effect_routes_by_payload_type(
     node = node_with(make_subcontract([("ModelWrite", "h")]), EffectHandler("h", log))
     outputs = asyncio.run(node.process(message(None)))
     assert [o.handler_id for o in outputs] == ["h"]
-
-
-def test_mro_order() -> None:
-    names = [cls.__name__ for cls in NodeEffect.__mro__]
-    assert names[:4] == [
-        "NodeEffect",
-        "NodeCoreBase",
-        "MixinEffectExecution",
-        "MixinHandlerRouting",
-    ]
