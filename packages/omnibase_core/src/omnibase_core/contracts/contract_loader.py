@@ -20,6 +20,7 @@ from omnibase_core.contracts.model_yaml_document import (
     ModelYamlDocument,
     YamlPath,
     format_field_path,
+    preview_value,
 )
 from omnibase_core.contracts.yaml_position_loader import DEFAULT_MAX_BYTES, YamlPositionLoader
 from omnibase_core.models.contracts.model_contract import ModelContract
@@ -29,7 +30,6 @@ from omnibase_core.models.primitives.contract_key import EMPTY_KEY_ERROR
 #: A contract model: :class:`ModelContract` or a node's subclass typing its own sections.
 ContractT = TypeVar("ContractT", bound=ModelContract)
 
-_PREVIEW: Final = 40
 _INDEXED_PREFIX: Final = re.compile(r"^(\w+)\[(\d+)\]")
 #: Error types whose input is worth echoing back (the user typed a wrong value).
 _ECHO_INPUT: Final = frozenset(
@@ -235,7 +235,7 @@ def _locate(
     else:
         line, column = document.value_position(loc)
         if kind in _ECHO_INPUT:
-            message = f"{message} (got {_preview(error.get('input'))})"
+            message = f"{message} (got {preview_value(error.get('input'))})"
         if kind == "enum" and isinstance(error.get("input"), str):
             choices = [str(member.value) for member in _enum_at(loc, model) or ()]
             hint = _did_you_mean(error["input"], choices)
@@ -269,11 +269,6 @@ def _did_you_mean(word: str, choices: list[str]) -> str:
     if choices:
         return f"expected one of: {', '.join(choices)}"
     return ""
-
-
-def _preview(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= _PREVIEW else text[: _PREVIEW - 3] + "..."
 
 
 def _annotation_at(loc: YamlPath, contract_model: type[ModelContract]) -> Any:

@@ -6,12 +6,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from omnibase_core.models.primitives.contract_key import is_blank
+
 #: A path into a document: mapping keys and sequence indexes, from the root.
 YamlPath = tuple[Any, ...]
 #: A 1-based ``(line, column)`` position.
 YamlPosition = tuple[int, int]
 
 _ROOT_POSITION: YamlPosition = (1, 1)
+#: The longest value shown in a problem message (longer ones end in ``...``).
+_VALUE_PREVIEW = 40
 
 
 def format_field_path(path: YamlPath) -> str:
@@ -24,10 +28,16 @@ def format_field_path(path: YamlPath) -> str:
         if isinstance(element, int) and not isinstance(element, bool):
             parts.append(f"[{element}]")
             continue
-        if isinstance(element, str) and (not element.isprintable() or not element.strip()):
+        if isinstance(element, str) and (not element.isprintable() or is_blank(element)):
             element = repr(element)  # an invisible or control character must show
         parts.append(f".{element}" if parts else str(element))
     return "".join(parts)
+
+
+def preview_value(value: Any) -> str:
+    """``repr(value)`` for a problem message, cut to 40 characters (ending in ``...``)."""
+    text = repr(value)
+    return text if len(text) <= _VALUE_PREVIEW else text[: _VALUE_PREVIEW - 3] + "..."
 
 
 @dataclass(frozen=True, slots=True)

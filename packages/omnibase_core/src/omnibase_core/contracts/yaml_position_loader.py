@@ -30,6 +30,7 @@ from omnibase_core.contracts.model_yaml_document import (
     YamlPath,
     YamlPosition,
     format_field_path,
+    preview_value,
 )
 from omnibase_core.models.contracts.model_contract_problem import ModelContractProblem
 from omnibase_core.models.primitives.contract_key import is_blank
@@ -55,7 +56,6 @@ _SPECIAL_PLAIN_TAGS: Final = {
 _NON_PRINTABLE: Final = re.compile(
     "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 )
-_VALUE_PREVIEW: Final = 40
 
 
 class _FatalProblemError(Exception):
@@ -85,11 +85,6 @@ class _Frame:
 
 def _show_tag(tag: str) -> str:
     return "!!" + tag[len(_YAML_TAG) :] if tag.startswith(_YAML_TAG) else tag
-
-
-def _preview(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= _VALUE_PREVIEW else text[: _VALUE_PREVIEW - 3] + "..."
 
 
 def _position(mark: Any) -> YamlPosition:
@@ -329,7 +324,7 @@ class _EventReader:
         elif isinstance(event, ev.ScalarEvent) and event.value == "" and event.implicit[0]:
             found = "an empty document"
         elif isinstance(event, ev.ScalarEvent):
-            found = f"the scalar {_preview(event.value)}"
+            found = f"the scalar {preview_value(event.value)}"
         else:
             found = "an alias"
         raise self.fatal(
@@ -427,7 +422,7 @@ class _EventReader:
                 raise self.fatal(
                     position,
                     path,
-                    f"cannot read {_preview(event.value)} as {_show_tag(tag)} ({exc}); "
+                    f"cannot read {preview_value(event.value)} as {_show_tag(tag)} ({exc}); "
                     "fix the value or quote it",
                 ) from None
         else:
@@ -490,7 +485,7 @@ class _EventReader:
                 self.problem(
                     position,
                     path,
-                    f"mapping key {_preview(key)} is empty: it holds no visible character",
+                    f"mapping key {preview_value(key)} is empty: it holds no visible character",
                     "name the key with visible characters, or remove the entry",
                 )
             )
@@ -500,7 +495,7 @@ class _EventReader:
                 self.problem(
                     position,
                     path,
-                    f"duplicate key {_preview(key)}: already defined at line {first[0]} "
+                    f"duplicate key {preview_value(key)}: already defined at line {first[0]} "
                     f"column {first[1]}, defined again at line {position[0]} column "
                     f"{position[1]}",
                     "keep only one",

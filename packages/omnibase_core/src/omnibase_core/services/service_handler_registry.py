@@ -11,6 +11,7 @@ from omnibase_core.enums.enum_core_error_code import EnumCoreErrorCode
 from omnibase_core.enums.enum_message_category import EnumMessageCategory
 from omnibase_core.enums.enum_node_kind import EnumNodeKind
 from omnibase_core.models.errors.model_onex_error import ModelOnexError
+from omnibase_core.models.primitives.contract_key import is_blank, strip_invisible
 
 if TYPE_CHECKING:
     from omnibase_core.protocols.protocol_message_handler import ProtocolMessageHandler
@@ -200,17 +201,18 @@ class ServiceHandlerRegistry:
                 {"missing": missing},
             )
         handler_id = handler.handler_id
-        if not isinstance(handler_id, str) or not handler_id.strip():
+        if not isinstance(handler_id, str) or is_blank(handler_id):
             raise ModelOnexError(
                 f"register_handler: handler_id {handler_id!r} of {type(handler).__name__} must "
-                "be a non-empty string",
+                "be a non-empty string (whitespace and invisible characters do not count)",
                 EnumCoreErrorCode.INVALID_PARAMETER,
                 {"handler_id": repr(handler_id)},
             )
-        if handler_id != handler_id.strip():
+        if handler_id != strip_invisible(handler_id):
             raise ModelOnexError(
-                f"register_handler: handler_id {handler_id!r} has surrounding whitespace; "
-                "contracts strip their keys, so it could never be routed to; strip it",
+                f"register_handler: handler_id {handler_id!r} starts or ends with whitespace or "
+                "an invisible character; contracts strip their keys of them, so it could never "
+                "be routed to; strip it",
                 EnumCoreErrorCode.INVALID_PARAMETER,
                 {"handler_id": handler_id},
             )

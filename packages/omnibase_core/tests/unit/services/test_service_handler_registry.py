@@ -7,9 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import TypeAdapter, ValidationError
 
 from omnibase_core.enums import EnumCoreErrorCode, EnumMessageCategory, EnumNodeKind
 from omnibase_core.models.errors import ModelOnexError
+from omnibase_core.models.primitives import ContractKey
 from omnibase_core.protocols import ProtocolHandlerRegistry, ProtocolMessageHandler
 from omnibase_core.services import ServiceHandlerRegistry
 
@@ -122,14 +126,43 @@ def test_bad_handler_id_rejected(
     assert repr(bad_id) in info.value.message
 
 
-@pytest.mark.parametrize("bad_id", [" h", "h ", "\th\n"])
+@pytest.mark.parametrize("bad_id", [" h", "h ", "\th\n", "h\u200b", "\ufeffh"])
 def test_padded_handler_id_rejected(
     registry: ServiceHandlerRegistry, make_handler: MakeHandler, bad_id: str
 ) -> None:
     with pytest.raises(ModelOnexError) as info:
         registry.register_handler(make_handler(bad_id))
     assert info.value.error_code is EnumCoreErrorCode.INVALID_PARAMETER
-    assert "whitespace" in info.value.message
+    assert "whitespace or an invisible character" in info.value.message
+
+
+_CONTRACT_KEY: TypeAdapter[str] = TypeAdapter(ContractKey)
+_ids = st.text(
+    st.sampled_from(["h", "-", ".", " ", "\t", "\u200b", "\u00ad", "\ufeff", "\u3164", "\u00e9"]),
+    max_size=6,
+)
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(handler_id=_ids)
+def test_registry_accepts_exactly_the_ids_a_contract_can_name(
+    make_handler: MakeHandler, handler_id: str
+) -> None:
+    try:
+        reachable = _CONTRACT_KEY.validate_python(handler_id) == handler_id
+    except ValidationError:
+        reachable = False
+    registry = ServiceHandlerRegistry()
+    if reachable:
+        registry.register_handler(make_handler(handler_id))
+        assert registry.get_handler_by_id(handler_id) is not None
+    else:
+        with pytest.raises(ModelOnexError) as info:
+            registry.register_handler(make_handler(handler_id))
+        assert info.value.error_code is EnumCoreErrorCode.INVALID_PARAMETER
+        assert repr(handler_id) in info.value.message
 
 
 @pytest.mark.parametrize("bad_category", ["event", "EVENT", 1, None])

@@ -25,9 +25,6 @@ from omnibase_core.models.contracts.subcontracts.model_class_reference import (
 )
 from omnibase_core.models.primitives.contract_key import ContractKey
 
-#: A key: stripped of whitespace and invisible characters, never empty (kept for imports).
-NonEmptyKey = ContractKey
-
 PRIORITY_MIN = -1000
 PRIORITY_MAX = 1000
 
