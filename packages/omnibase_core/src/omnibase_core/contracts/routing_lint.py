@@ -97,6 +97,9 @@ def lint_handler_routing(
       routing order (``(priority, position)``): first match wins, so it is never taken.
       Entries repeating the winning pattern are fan-out and are not reported.
     - exact strategies: a routing key containing ``*``, ``?`` or ``[`` never matches as a glob.
+    - payload_type_match: an ``output_events`` name that the same section routes. Routing keys
+      and output events are then both payload type names, so the node would be handed back
+      what it emits: a loop unless something ends it.
     - section settings read from upstream ONEX contracts that ask for a behaviour this
       framework does not have (``execution_mode: parallel``, ``partial_failure_handling:
       true``, any ``aggregation_strategy``, ``max_timeout_seconds`` or
@@ -140,6 +143,8 @@ def lint_handler_routing(
                 )
             earlier_patterns.add(pattern, index)
     else:
+        if routing.routing_strategy is EnumHandlerRoutingStrategy.PAYLOAD_TYPE_MATCH:
+            warnings.extend(_emitted_and_routed(routing, document, source))
         for index, entry in enumerate(entries):
             if _WILDCARD.search(entry.routing_key):
                 warn(
@@ -149,6 +154,34 @@ def lint_handler_routing(
                     "use routing_strategy: topic_pattern or a literal key",
                 )
     return sorted(warnings, key=ModelContractProblem.sort_key)
+
+
+def _emitted_and_routed(
+    routing: ModelHandlerRoutingSubcontract, document: ModelYamlDocument | None, source: str
+) -> list[ModelContractProblem]:
+    """A warning at each ``output_events`` item that is also a routing key of ``routing``."""
+    first_route: dict[str, int] = {}
+    for index, entry in enumerate(routing.handlers):
+        first_route.setdefault(entry.routing_key, index)
+    found: list[ModelContractProblem] = []
+    for index, entry in enumerate(routing.handlers):
+        for item, event in enumerate(entry.output_events):
+            routed_at = first_route.get(event)
+            if routed_at is None:
+                continue
+            found.append(
+                problem_at(
+                    document,
+                    source,
+                    (_SECTION, "handlers", index, "output_events", item),
+                    f"output event {event!r} is routed by this section too "
+                    f"(handlers[{routed_at}]): the node would be handed back what it emits",
+                    "warning",
+                    "make sure the loop ends, or correct output_events if the handler does not "
+                    "emit it",
+                )
+            )
+    return found
 
 
 def _without_behaviour(routing: ModelHandlerRoutingSubcontract) -> list[tuple[str, str]]:

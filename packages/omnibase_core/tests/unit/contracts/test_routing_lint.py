@@ -262,3 +262,70 @@ def test_live_entry_warnings_point_at_the_field_that_holds_the_key() -> None:
         20,
         "handler_routing.handlers[1].event_type",
     )
+
+
+def test_an_output_event_the_section_routes_is_warned_at_the_list_item() -> None:
+    warnings = _lint(
+        "  handlers:\n"
+        "    - routing_key: ModelA\n"
+        "      handler_key: a\n"
+        "      output_events: [ModelDone, ModelB]\n"
+        "    - {routing_key: ModelB, handler_key: b, output_events: [ModelB]}\n"
+    )
+    assert [(w.line, w.column, w.field, w.severity) for w in warnings] == [
+        (8, 34, "handler_routing.handlers[0].output_events[1]", "warning"),
+        (9, 61, "handler_routing.handlers[1].output_events[0]", "warning"),
+    ]
+    assert "output event 'ModelB' is routed by this section too (handlers[1])" in (
+        warnings[0].message
+    )
+
+
+@pytest.mark.parametrize("strategy", ["operation_match", "topic_pattern"])
+def test_output_events_are_not_routing_keys_under_other_strategies(strategy: str) -> None:
+    body = (
+        f"  routing_strategy: {strategy}\n"
+        "  handlers:\n    - {routing_key: ModelB, handler_key: b, output_events: [ModelB]}\n"
+    )
+    assert _lint(body) == []
+
+
+_NAMES = st.sampled_from(["ModelA", "ModelB", "ModelC", "ModelD"])
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    entries=st.lists(
+        st.tuples(_NAMES, st.lists(_NAMES, max_size=3)),
+        min_size=1,
+        max_size=5,
+        unique_by=lambda entry: entry[0],
+    )
+)
+def test_every_emitted_and_routed_name_is_warned_once(
+    entries: list[tuple[str, list[str]]],
+) -> None:
+    handlers = [
+        {"routing_key": key, "handler_key": f"h{i}", "output_events": events}
+        for i, (key, events) in enumerate(entries)
+    ]
+    contract = load_contract_text(
+        yaml.safe_dump(
+            {
+                "name": "n",
+                "contract_version": "1.0.0",
+                "node_type": "orchestrator",
+                "handler_routing": {"handlers": handlers},
+            }
+        )
+    )
+    routed = {key for key, _ in entries}
+    expected = [
+        f"handler_routing.handlers[{i}].output_events[{k}]"
+        for i, (_, events) in enumerate(entries)
+        for k, event in enumerate(events)
+        if event in routed
+    ]
+    assert sorted(w.field for w in lint_handler_routing(contract.handler_routing)) == sorted(
+        expected
+    )

@@ -76,10 +76,11 @@ class ModelHandlerRoutingEntry(BaseModel):
     are ordered by ``(priority, position in the file)``; lower priority runs first.
 
     ``message_category`` is read in any case (``EVENT``, ``event``). The other fields are
-    documentation, kept and shown by tools: ``description``, ``handler_type``,
+    documentation, kept on the model for tools to read: ``description``, ``handler_type``,
     ``supported_operations``, ``input_model``, ``output_model``, ``output_fields``,
-    ``output_events``, ``backend``, ``direct_handler``, ``dynamic_backend_field``, and the
-    structured ``state_decision_matrix``, ``timeout_evaluation`` and ``state_transition``.
+    ``output_events`` (the lint warns when a ``payload_type_match`` section routes one of
+    them), ``backend``, ``direct_handler``, ``dynamic_backend_field``, and the structured
+    ``state_decision_matrix``, ``timeout_evaluation`` and ``state_transition``.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
