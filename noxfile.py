@@ -29,7 +29,7 @@ CORE = ROOT / "packages" / "omnibase_core"
 INFRA = ROOT / "packages" / "omnibase_infra"
 SOURCES = [str(CORE / "src"), str(INFRA / "src")]
 #: What ``typecheck`` checks by default: the sources and the test suites kept strictly typed.
-TYPECHECKED = [*SOURCES, str(INFRA / "tests"), str(ROOT / "tests_integration")]
+TYPECHECKED = [*SOURCES, str(CORE / "tests"), str(INFRA / "tests"), str(ROOT / "tests_integration")]
 TEST_SUITES = {
     "core": [str(CORE / "tests")],
     "infra": [str(INFRA / "tests")],

@@ -1,10 +1,15 @@
 """Error codes carried by :class:`~omnibase_core.models.errors.ModelOnexError`."""
 
-from enum import StrEnum
+from enum import StrEnum, unique
 
 
+@unique
 class EnumCoreErrorCode(StrEnum):
-    """Machine-readable cause of a framework error; the value prefixes the error text."""
+    """Machine-readable cause of a framework error; the value prefixes the error text.
+
+    Each value is ``ONEX_CORE_`` followed by the member's name; ``@unique`` refuses, at import,
+    two names for one code.
+    """
 
     INVALID_PARAMETER = "ONEX_CORE_INVALID_PARAMETER"
     INVALID_STATE = "ONEX_CORE_INVALID_STATE"

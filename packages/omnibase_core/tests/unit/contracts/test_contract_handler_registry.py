@@ -30,7 +30,7 @@ LIVE = Path(__file__).parent / "live_contracts"
 def corpus(monkeypatch: pytest.MonkeyPatch) -> Any:
     """The corpus handler module, importable by name, with its construction log cleared."""
     monkeypatch.syspath_prepend(str(LIVE))
-    import live_corpus_handlers  # type: ignore[import-not-found]
+    import live_corpus_handlers
 
     live_corpus_handlers._CorpusHandler.constructed.clear()
     return live_corpus_handlers
@@ -162,7 +162,7 @@ def test_two_instances_of_one_class_are_ambiguous(corpus: Any) -> None:
         "      handler: {name: HandlerNoArguments, module: live_corpus_handlers}\n"
     )
 
-    class Other(corpus.HandlerNoArguments):  # type: ignore[misc, name-defined]
+    class Other(corpus.HandlerNoArguments):  # type: ignore[misc]
         handler_id = "other"
 
     registry = ServiceHandlerRegistry()

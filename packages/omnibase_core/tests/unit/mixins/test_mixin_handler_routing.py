@@ -450,7 +450,7 @@ def test_unfrozen_registry_raises_invalid_state(
         make_subcontract([("K", "a")]), make_registry(*handlers.values(), freeze=False)
     )
     assert router.is_routing_initialized
-    method = router.validate_handler_routing
+    method: Callable[[], object] = router.validate_handler_routing
     if call == "route":
         method = lambda: router.route_to_handlers("K", EVT)  # noqa: E731
     with pytest.raises(ModelOnexError) as info:

@@ -110,7 +110,7 @@ class NoHandleMethod:
 
 
 class SyncHandle(_CorpusHandler):
-    def handle(self, envelope: Any) -> Any:  # type: ignore[override]
+    def handle(self, envelope: Any) -> Any:
         return None
 
 
