@@ -96,6 +96,9 @@ def lint_handler_routing(
     - topic_pattern: an entry whose pattern is shadowed by a different pattern earlier in
       routing order (``(priority, position)``): first match wins, so it is never taken.
       Entries repeating the winning pattern are fan-out and are not reported.
+    - a section written ``routing_strategy: topic_match`` (read as topic_pattern; needs
+      ``document`` to see the spelling): a topic with ``*``, ``?`` or ``[``, which is a glob
+      here but names one exact topic in upstream ONEX.
     - exact strategies: a routing key containing ``*``, ``?`` or ``[`` never matches as a glob.
     - payload_type_match: an ``output_events`` name that the same section routes. Routing keys
       and output events are then both payload type names, so the node would be handed back
@@ -127,6 +130,17 @@ def lint_handler_routing(
             )
         )
     if routing.routing_strategy is EnumHandlerRoutingStrategy.TOPIC_PATTERN:
+        if _written_strategy(document) == "topic_match":
+            for index, entry in enumerate(entries):
+                if _WILDCARD.search(entry.routing_key):
+                    warn(
+                        index,
+                        f"topic {entry.routing_key!r} is a glob here: routing_strategy "
+                        "topic_match is read as topic_pattern, while upstream ONEX topic_match "
+                        "entries name one exact topic",
+                        "write the exact topic, or routing_strategy: topic_pattern when the "
+                        "glob is meant",
+                    )
         order = sorted(range(len(entries)), key=lambda index: entries[index].priority)
         earlier_patterns = _CoverIndex()
         for index in order:
@@ -154,6 +168,13 @@ def lint_handler_routing(
                     "use routing_strategy: topic_pattern or a literal key",
                 )
     return sorted(warnings, key=ModelContractProblem.sort_key)
+
+
+def _written_strategy(document: ModelYamlDocument | None) -> str | None:
+    """The ``routing_strategy`` as written in ``document`` (stripped, lower case), if known."""
+    section = None if document is None else document.data.get(_SECTION)
+    written = section.get("routing_strategy") if isinstance(section, dict) else None
+    return written.strip().lower() if isinstance(written, str) else None
 
 
 def _emitted_and_routed(

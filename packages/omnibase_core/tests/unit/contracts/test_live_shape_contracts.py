@@ -16,7 +16,12 @@ from omnibase_core.contracts import (
     load_contract_located,
     problems_from_error,
 )
-from omnibase_core.enums import EnumCoreErrorCode, EnumNodeKind
+from omnibase_core.enums import (
+    EnumCoreErrorCode,
+    EnumHandlerRoutingStrategy,
+    EnumMessageCategory,
+    EnumNodeKind,
+)
 from omnibase_core.models.container import ModelONEXContainer
 from omnibase_core.models.contracts.subcontracts import (
     ModelClassReference,
@@ -25,6 +30,7 @@ from omnibase_core.models.contracts.subcontracts import (
 )
 from omnibase_core.models.errors import ModelOnexError
 from omnibase_core.models.primitives import ModelSemVer
+from omnibase_core.nodes import NodeOrchestrator
 
 HERE = Path(__file__).parent
 LIVE = HERE / "live_contracts"
@@ -86,7 +92,7 @@ def test_corpus_covers_every_field_strategy_and_category_spelling() -> None:
     assert entry_keys == set(ModelHandlerRoutingEntry.model_fields)
     assert section_keys == set(ModelHandlerRoutingSubcontract.model_fields)
     assert reference_keys == set(ModelClassReference.model_fields)
-    assert strategies == {"payload_type_match", "operation_match", "topic_pattern"}
+    assert strategies == {"payload_type_match", "operation_match", "topic_pattern", "topic_match"}
     assert {"EVENT", "COMMAND", "INTENT"} <= categories
     assert {"event", "command", "intent"} <= categories
     assert {"ORCHESTRATOR_GENERIC", "EFFECT_GENERIC", "Reducer_Generic"} <= kinds
@@ -99,6 +105,7 @@ def test_upstream_node_kinds_map_to_the_four_kinds() -> None:
         "ledger_reducer.yaml": EnumNodeKind.REDUCER,
         "registration_orchestrator.yaml": EnumNodeKind.ORCHESTRATOR,
         "registry_effect.yaml": EnumNodeKind.EFFECT,
+        "rollout_orchestrator.yaml": EnumNodeKind.ORCHESTRATOR,
     }
 
 
@@ -112,7 +119,8 @@ def test_corpus_validates_with_its_handler_classes_imported(
         "./ledger_reducer.yaml: ok (live shape, 3 entries)",
         "./registration_orchestrator.yaml: ok (live shape, 5 entries)",
         "./registry_effect.yaml: ok (live shape, 5 entries)",
-        "checked 4 contracts: 4 valid, 0 invalid, 5 warnings",
+        "./rollout_orchestrator.yaml: ok (live shape, 3 entries)",
+        "checked 5 contracts: 5 valid, 0 invalid, 5 warnings",
     ]
     warned = [line.split(": ")[2] for line in out if line.startswith("warning: ")]
     assert warned == [
@@ -123,6 +131,23 @@ def test_corpus_validates_with_its_handler_classes_imported(
         "handler_routing.max_timeout_seconds",
     ]
     assert all("has no effect" in line for line in out if line.startswith("warning: "))
+
+
+def test_topic_match_contract_routes_by_exact_topic(corpus_on_path: Path) -> None:
+    contract = load_contract(corpus_on_path / "rollout_orchestrator.yaml")
+    routing = contract.handler_routing
+    assert routing is not None
+    assert routing.routing_strategy is EnumHandlerRoutingStrategy.TOPIC_PATTERN
+    node = NodeOrchestrator(ModelONEXContainer(), contract)
+    command, event = EnumMessageCategory.COMMAND, EnumMessageCategory.EVENT
+
+    def routed(topic: str, category: EnumMessageCategory) -> list[str]:
+        return [type(h).__name__ for h in node.route_to_handlers(topic, category)]
+
+    assert routed("onex.cmd.platform.rollout-start.v1", command) == ["HandlerNodeRegistrationAcked"]
+    assert routed("onex.evt.platform.rollout-rolled-back.v1", event) == ["HandlerNodeHeartbeat"]
+    assert routed("onex.evt.platform.rollout-rolled-back.v2", event) == []
+    assert routed("onex.cmd.platform.rollout-start.v1", event) == []
 
 
 # (file, line, column, field, fragment of the formatted line)

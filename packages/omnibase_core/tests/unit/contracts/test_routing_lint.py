@@ -329,3 +329,16 @@ def test_every_emitted_and_routed_name_is_warned_once(
     assert sorted(w.field for w in lint_handler_routing(contract.handler_routing)) == sorted(
         expected
     )
+
+
+def test_a_glob_under_topic_match_is_warned_with_the_written_name() -> None:
+    body = (
+        "  routing_strategy: Topic_Match\n"
+        "  handlers:\n"
+        "    - {routing_key: 'onex.evt.a.v1', handler_key: a}\n"
+        "    - {routing_key: 'onex.evt.*', handler_key: b}\n"
+    )
+    (warning,) = _lint(body)
+    assert (warning.line, warning.field) == (8, "handler_routing.handlers[1].routing_key")
+    assert "routing_strategy topic_match is read as topic_pattern" in warning.message
+    assert _lint(body.replace("Topic_Match", "topic_pattern")) == []

@@ -7,7 +7,7 @@ import enum
 import pytest
 
 from omnibase_core import enums
-from omnibase_core.enums import EnumCoreErrorCode, EnumMessageCategory
+from omnibase_core.enums import EnumCoreErrorCode, EnumHandlerRoutingStrategy, EnumMessageCategory
 
 #: Every enum the package exports.
 ALL_ENUMS: list[type[enum.StrEnum]] = [getattr(enums, name) for name in enums.__all__]
@@ -44,3 +44,10 @@ def test_error_code_value_is_the_prefixed_name(code: EnumCoreErrorCode) -> None:
 def test_unknown_category_value_rejected(bad: str) -> None:
     with pytest.raises(ValueError, match="is not a valid EnumMessageCategory"):
         EnumMessageCategory(bad)
+
+
+def test_topic_match_is_read_as_topic_pattern() -> None:
+    assert EnumHandlerRoutingStrategy("topic_match") is EnumHandlerRoutingStrategy.TOPIC_PATTERN
+    assert "topic_match" not in {member.value for member in EnumHandlerRoutingStrategy}
+    with pytest.raises(ValueError, match="is not a valid EnumHandlerRoutingStrategy"):
+        EnumHandlerRoutingStrategy("topic")

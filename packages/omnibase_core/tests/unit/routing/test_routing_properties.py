@@ -83,7 +83,9 @@ entries_st = st.lists(
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     entries=entries_st,
-    strategy=st.sampled_from(["payload_type_match", "operation_match", "topic_pattern"]),
+    strategy=st.sampled_from(
+        ["payload_type_match", "operation_match", "topic_pattern", "topic_match"]
+    ),
     default=st.one_of(st.none(), st.integers(0, 5)),
     topics=topics_st,
 )
@@ -113,7 +115,7 @@ def test_routing_is_deterministic_and_matches_spec(
     ordered = sorted(enumerate(entries), key=lambda pair: pair[1][2])
     keys = topics + [key for key, _, _ in entries]
     for key in keys:
-        if strategy == "topic_pattern":
+        if strategy in ("topic_pattern", "topic_match"):  # one meaning, two names
             unique = list(dict.fromkeys(entry[0] for _, entry in ordered))
             first = reference(unique, key)
             matched = None if first is None else unique[first]
