@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping
+from enum import Enum
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from omnibase_core.enums.enum_core_error_code import EnumCoreErrorCode
 from omnibase_core.enums.enum_message_category import EnumMessageCategory
@@ -16,6 +17,7 @@ from omnibase_core.models.primitives.contract_key import is_blank, strip_invisib
 if TYPE_CHECKING:
     from omnibase_core.protocols.protocol_message_handler import ProtocolMessageHandler
 
+_E = TypeVar("_E", bound=Enum)
 _REQUIRED_ATTRIBUTES = ("handler_id", "category", "message_types", "node_kind", "handle")
 
 #: The legal execution shapes: which node kinds may run a handler of each category.
@@ -31,6 +33,22 @@ LEGAL_NODE_KINDS: Mapping[EnumMessageCategory, frozenset[EnumNodeKind]] = Mappin
 def _describe(handler: object) -> str:
     handler_id = getattr(handler, "handler_id", None)
     return f"{type(handler).__name__}(handler_id={handler_id!r})"
+
+
+def _member_of(enum_type: type[_E], handler: Any, attribute: str, handler_id: str) -> _E:
+    """``handler``'s ``attribute``, which must be a member of ``enum_type``.
+
+    Raises ``ModelOnexError(INVALID_PARAMETER)`` naming the handler, the value and the members.
+    """
+    value = getattr(handler, attribute)
+    if not isinstance(value, enum_type):
+        raise ModelOnexError(
+            f"register_handler: {_describe(handler)} has {attribute} {value!r}; expected an "
+            f"{enum_type.__name__} ({', '.join(member.name for member in enum_type)})",
+            EnumCoreErrorCode.INVALID_PARAMETER,
+            {"handler_id": handler_id, attribute: repr(value)},
+        )
+    return value
 
 
 class _FrozenIndexes:
@@ -216,22 +234,8 @@ class ServiceHandlerRegistry:
                 EnumCoreErrorCode.INVALID_PARAMETER,
                 {"handler_id": handler_id},
             )
-        category = handler.category
-        if not isinstance(category, EnumMessageCategory):
-            raise ModelOnexError(
-                f"register_handler: {_describe(handler)} has category {category!r}; expected an "
-                f"EnumMessageCategory ({', '.join(c.name for c in EnumMessageCategory)})",
-                EnumCoreErrorCode.INVALID_PARAMETER,
-                {"handler_id": handler_id, "category": repr(category)},
-            )
-        node_kind = handler.node_kind
-        if not isinstance(node_kind, EnumNodeKind):
-            raise ModelOnexError(
-                f"register_handler: {_describe(handler)} has node_kind {node_kind!r}; expected "
-                f"an EnumNodeKind ({', '.join(k.name for k in EnumNodeKind)})",
-                EnumCoreErrorCode.INVALID_PARAMETER,
-                {"handler_id": handler_id, "node_kind": repr(node_kind)},
-            )
+        category = _member_of(EnumMessageCategory, handler, "category", handler_id)
+        node_kind = _member_of(EnumNodeKind, handler, "node_kind", handler_id)
         message_types = handler.message_types
         if (
             isinstance(message_types, str | bytes)

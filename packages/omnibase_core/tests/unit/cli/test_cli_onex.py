@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -48,10 +49,17 @@ def _write_registry_module(folder: Path, body: str) -> str:
     return name
 
 
-REGISTRY_MODULE = """\
+@pytest.fixture
+def registry_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], str]:
+    """Writes a registry module into the current folder (``tmp_path``); returns its name."""
+    monkeypatch.chdir(tmp_path)
+    return lambda body: _write_registry_module(tmp_path, body)
+
+
+#: Source of a minimal handler class, shared by the generated registry modules below.
+HANDLER_CLASS = """\
 from omnibase_core.enums import EnumMessageCategory, EnumNodeKind
 from omnibase_core.models.dispatch import ModelHandlerOutput
-from omnibase_core.services import ServiceHandlerRegistry
 
 
 class Handler:
@@ -65,6 +73,12 @@ class Handler:
         return ModelHandlerOutput(
             handler_id=self.handler_id, input_envelope_id=envelope.envelope_id
         )
+"""
+
+REGISTRY_MODULE = (
+    HANDLER_CLASS
+    + """
+from omnibase_core.services import ServiceHandlerRegistry
 
 
 def unfrozen():
@@ -83,6 +97,7 @@ def not_a_registry():
 
 NOT_CALLABLE = 3
 """
+)
 
 
 def test_valid_contract_prints_ok_and_warnings(
@@ -149,13 +164,11 @@ def test_mixed_valid_and_invalid_exits_one(
 
 
 def test_registry_reports_unknown_handler_keys(
-    tmp_path: Path,
+    registry_module: Callable[[str], str],
     contract: Path,
-    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    module = _write_registry_module(tmp_path, REGISTRY_MODULE)
+    module = registry_module(REGISTRY_MODULE)
     assert (
         main(["contract", "validate", "-q", str(contract), "--registry", f"{module}:unfrozen"]) == 1
     )
@@ -168,35 +181,6 @@ def test_registry_reports_unknown_handler_keys(
         f"{contract}:10:20: handler_routing.handlers[1].handler_key: unknown handler "
         "'handler-events' (registered: handler-all); register it or fix the key",
     ]
-
-
-@pytest.mark.parametrize(
-    ("spec", "fragment"),
-    [
-        ("no-colon", "--registry expects MODULE:FACTORY"),
-        ("missing_module_xyz:create", "cannot import module 'missing_module_xyz'"),
-        ("{module}:absent", "has no attribute 'absent'"),
-        ("{module}:NOT_CALLABLE", "'NOT_CALLABLE' is not callable"),
-        ("{module}:broken", "the factory raised RuntimeError: database unavailable"),
-        ("{module}:not_a_registry", "the factory returned int, not a handler registry"),
-    ],
-)
-def test_bad_registry_is_a_usage_error(
-    tmp_path: Path,
-    contract: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    spec: str,
-    fragment: str,
-) -> None:
-    monkeypatch.chdir(tmp_path)
-    module = _write_registry_module(tmp_path, REGISTRY_MODULE)
-    code = main(["contract", "validate", str(contract), "--registry", spec.format(module=module)])
-    assert code == 2
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    assert fragment in captured.err
-    assert "Traceback" not in captured.err
 
 
 @pytest.mark.parametrize(
@@ -453,20 +437,10 @@ def test_ctrl_c_prints_one_line_and_exits_130(tmp_path: Path, contract: Path) ->
 
 # -- registries that misbehave --------------------------------------------------------------
 
-MISBEHAVING = """\
+MISBEHAVING = (
+    HANDLER_CLASS
+    + """
 import sys
-from omnibase_core.enums import EnumMessageCategory, EnumNodeKind
-
-
-class Handler:
-    def __init__(self, handler_id):
-        self.handler_id = handler_id
-        self.category = EnumMessageCategory.EVENT
-        self.node_kind = EnumNodeKind.ORCHESTRATOR
-        self.message_types = set()
-
-    async def handle(self, envelope):
-        return None
 
 
 class Registry:
@@ -542,46 +516,75 @@ def frozen_raises():
 def attribute_raises():
     return Registry([RaisingAttribute("handler-all")])
 """
+)
 
 
 @pytest.mark.parametrize(
-    ("factory", "fragment"),
+    ("body", "spec", "fragment"),
     [
-        ("exits", "the factory called sys.exit(3)"),
-        ("exits_zero", "the factory called sys.exit(None)"),
-        ("handler_lacks_attributes", "handler #0 (Bare) lacks category, message_types, node_kind"),
-        ("lookup_raises", "the registry raised LookupError while resolving"),
-        ("handlers_raise", "the registry's get_handlers() raised RuntimeError: backend down"),
-        ("frozen_raises", "the factory returned RaisingFrozen, not a handler registry"),
-        ("attribute_raises", "attributes raised ValueError: no category today"),
+        (REGISTRY_MODULE, "no-colon", "--registry expects MODULE:FACTORY"),
+        (REGISTRY_MODULE, "missing_module_xyz:create", "cannot import module 'missing_module_xyz'"),
+        (REGISTRY_MODULE, "{module}:absent", "has no attribute 'absent'"),
+        (REGISTRY_MODULE, "{module}:NOT_CALLABLE", "'NOT_CALLABLE' is not callable"),
+        (
+            REGISTRY_MODULE,
+            "{module}:broken",
+            "the factory raised RuntimeError: database unavailable",
+        ),
+        (
+            REGISTRY_MODULE,
+            "{module}:not_a_registry",
+            "the factory returned int, not a handler registry",
+        ),
+        (MISBEHAVING, "{module}:exits", "the factory called sys.exit(3)"),
+        (MISBEHAVING, "{module}:exits_zero", "the factory called sys.exit(None)"),
+        (
+            MISBEHAVING,
+            "{module}:handler_lacks_attributes",
+            "handler #0 (Bare) lacks category, message_types, node_kind",
+        ),
+        (MISBEHAVING, "{module}:lookup_raises", "the registry raised LookupError while resolving"),
+        (
+            MISBEHAVING,
+            "{module}:handlers_raise",
+            "the registry's get_handlers() raised RuntimeError: backend down",
+        ),
+        (
+            MISBEHAVING,
+            "{module}:frozen_raises",
+            "the factory returned RaisingFrozen, not a handler registry",
+        ),
+        (
+            MISBEHAVING,
+            "{module}:attribute_raises",
+            "attributes raised ValueError: no category today",
+        ),
     ],
+    ids=lambda value: value if value not in (REGISTRY_MODULE, MISBEHAVING) else "",
 )
-def test_misbehaving_registry_exits_two_with_one_line(
-    tmp_path: Path,
+def test_bad_or_misbehaving_registry_exits_two_with_one_line(
+    registry_module: Callable[[str], str],
     contract: Path,
-    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
-    factory: str,
+    body: str,
+    spec: str,
     fragment: str,
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    module = _write_registry_module(tmp_path, MISBEHAVING)
-    assert main(["contract", "validate", str(contract), "--registry", f"{module}:{factory}"]) == 2
+    spec = spec.format(module=registry_module(body))
+    assert main(["contract", "validate", str(contract), "--registry", spec]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
     (line,) = captured.err.splitlines()
-    assert line.startswith(f"onex contract validate: error: --registry {module}:{factory}: ")
+    assert line.startswith("onex contract validate: error: --registry ")
     assert fragment in line
 
 
 def test_registry_module_calling_sys_exit_on_import_exits_two(
-    tmp_path: Path,
+    registry_module: Callable[[str], str],
     contract: Path,
-    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    module = _write_registry_module(tmp_path, "import sys\nsys.exit('bye')\n")
+    module = registry_module("import sys\nsys.exit('bye')\n")
     assert main(["contract", "validate", str(contract), "--registry", f"{module}:create"]) == 2
     (line,) = capsys.readouterr().err.splitlines()
     assert f"cannot import module {module!r} (called sys.exit('bye'))" in line

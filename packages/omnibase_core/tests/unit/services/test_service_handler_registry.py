@@ -165,47 +165,33 @@ def test_registry_accepts_exactly_the_ids_a_contract_can_name(
         assert repr(handler_id) in info.value.message
 
 
-@pytest.mark.parametrize("bad_category", ["event", "EVENT", 1, None])
-def test_bad_category_rejected(
-    registry: ServiceHandlerRegistry, make_handler: MakeHandler, bad_category: Any
-) -> None:
-    with pytest.raises(ModelOnexError) as info:
-        registry.register_handler(make_handler("h", category=bad_category))
-    assert info.value.error_code is EnumCoreErrorCode.INVALID_PARAMETER
-    assert "EnumMessageCategory" in info.value.message
+BAD_ATTRIBUTES: list[tuple[str, Any, str]] = [
+    *(("category", bad, "expected an EnumMessageCategory") for bad in ("event", "EVENT", 1, None)),
+    *(("node_kind", bad, "expected an EnumNodeKind") for bad in ("orchestrator", None, 3)),
+    *(
+        ("message_types", bad, "expected a set of payload type names")
+        for bad in ("ModelA", b"x", 5, {1, 2}, None)
+    ),
+    ("handle", "not callable", ".handle is not callable"),
+]
 
 
-@pytest.mark.parametrize("bad_kind", ["orchestrator", None, 3])
-def test_bad_node_kind_rejected(
-    registry: ServiceHandlerRegistry, make_handler: MakeHandler, bad_kind: Any
-) -> None:
-    with pytest.raises(ModelOnexError) as info:
-        registry.register_handler(make_handler("h", node_kind=bad_kind))
-    assert info.value.error_code is EnumCoreErrorCode.INVALID_PARAMETER
-    assert "EnumNodeKind" in info.value.message
-
-
-@pytest.mark.parametrize("bad_types", ["ModelA", b"x", 5, {1, 2}, None])
-def test_bad_message_types_rejected(
-    registry: ServiceHandlerRegistry, make_handler: MakeHandler, bad_types: Any
+@pytest.mark.parametrize(("attribute", "bad", "fragment"), BAD_ATTRIBUTES)
+def test_malformed_attribute_rejected_naming_it(
+    registry: ServiceHandlerRegistry,
+    make_handler: MakeHandler,
+    attribute: str,
+    bad: Any,
+    fragment: str,
 ) -> None:
     handler = make_handler("h")
-    handler.message_types = bad_types
+    setattr(handler, attribute, bad)
     with pytest.raises(ModelOnexError) as info:
         registry.register_handler(handler)
     assert info.value.error_code is EnumCoreErrorCode.INVALID_PARAMETER
-    assert "message_types" in info.value.message
-
-
-def test_non_callable_handle_rejected(
-    registry: ServiceHandlerRegistry, make_handler: MakeHandler
-) -> None:
-    handler = make_handler("h")
-    handler.handle = "not callable"
-    with pytest.raises(ModelOnexError) as info:
-        registry.register_handler(handler)
-    assert info.value.error_code is EnumCoreErrorCode.INVALID_PARAMETER
-    assert "not callable" in info.value.message
+    assert fragment in info.value.message
+    assert "FakeHandler(handler_id='h')" in info.value.message
+    assert registry.handler_count == 0
 
 
 def test_duplicate_id_names_id_and_holder(
