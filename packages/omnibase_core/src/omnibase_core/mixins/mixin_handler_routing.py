@@ -74,9 +74,10 @@ class MixinHandlerRouting:
     Call :meth:`_init_handler_routing` once the contract is loaded (typically in the node's
     ``__init__``). The routing keys are payload type names, operations or topic globs
     depending on the strategy; entries are ordered by ``(priority, position in the file)``.
-    Initialisation compiles immutable tables of handler objects, so routing does no registry
-    lookups; any number of threads may route at once, and re-initialising swaps the whole
-    routing state atomically.
+    Initialisation compiles tables of handler objects (see :class:`ModelCompiledRoutingTable`:
+    fixed for exact strategies, plus a bounded answer cache for topics), so routing does no
+    registry lookups; any number of threads may route at once, and re-initialising swaps the
+    whole routing state atomically.
 
     Cooperative: ``__init__`` accepts and forwards ``**kwargs``, so the mixin can sit at any
     position of a class's bases.
