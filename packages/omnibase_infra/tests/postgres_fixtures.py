@@ -22,7 +22,9 @@ def _in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 
 
-def _unavailable(reason: str) -> None:
+def skip_or_fail(reason: str) -> None:
+    """Skip the calling test because PostgreSQL cannot run (``reason``), or fail it under
+    ``CI=true``, where PostgreSQL tests must never be skipped. Always raises pytest's outcome."""
     message = f"PostgreSQL tests cannot run: {reason}"
     if _in_ci():
         pytest.fail(f"{message} (CI=true: PostgreSQL tests must not be skipped)", pytrace=False)
@@ -44,7 +46,7 @@ def shared_server() -> PostgresTestServer:
                 reason = f"starting a private server failed: {exc}"
         _start_error = reason
     if _server is None:
-        _unavailable(_start_error or "unknown reason")
+        skip_or_fail(_start_error or "unknown reason")
     assert _server is not None
     return _server
 

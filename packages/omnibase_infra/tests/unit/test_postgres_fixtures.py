@@ -17,7 +17,7 @@ def test_outside_ci_skips_with_the_reason(
     else:
         monkeypatch.setenv("CI", value)
     with pytest.raises(pytest.skip.Exception) as info:
-        postgres_fixtures._unavailable(REASON)
+        postgres_fixtures.skip_or_fail(REASON)
     assert info.value.msg == f"PostgreSQL tests cannot run: {REASON}"
 
 
@@ -25,7 +25,7 @@ def test_outside_ci_skips_with_the_reason(
 def test_under_ci_fails_with_the_reason(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
     monkeypatch.setenv("CI", value)
     with pytest.raises(pytest.fail.Exception) as info:
-        postgres_fixtures._unavailable(REASON)
+        postgres_fixtures.skip_or_fail(REASON)
     assert info.value.msg == (
         f"PostgreSQL tests cannot run: {REASON} (CI=true: PostgreSQL tests must not be skipped)"
     )

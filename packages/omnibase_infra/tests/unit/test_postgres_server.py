@@ -48,7 +48,7 @@ def test_su_fallback_passes_every_argument_unchanged(path_without_runuser: Path)
 def test_server_starts_and_serves_through_the_su_fallback(path_without_runuser: Path) -> None:
     reason = unavailable_reason()
     if reason is not None:
-        postgres_fixtures._unavailable(reason)
+        postgres_fixtures.skip_or_fail(reason)
     server = PostgresTestServer()
     try:
         server.start()  # initdb and pg_ctl with -o "-p PORT -c ..." run through su
