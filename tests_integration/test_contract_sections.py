@@ -15,7 +15,9 @@ from omnibase_infra.enums import EnumLifecycleEventType
 from omnibase_infra.nodes.node_registration_orchestrator.node import (
     NodeRegistrationOrchestrator,
 )
-from omnibase_infra.runtime import ServiceRegistrationRuntime
+from omnibase_infra.nodes.node_registration_orchestrator.service_registration_runtime import (
+    ServiceRegistrationRuntime,
+)
 from omnibase_infra.stores.store_registration_memory import StoreRegistrationMemory
 
 CONTRACT = NodeRegistrationOrchestrator.DEFAULT_CONTRACT_PATH

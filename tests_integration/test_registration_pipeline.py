@@ -19,7 +19,9 @@ from omnibase_infra.nodes.node_registration_orchestrator.node import NodeRegistr
 from omnibase_infra.nodes.node_registration_orchestrator.registry import (
     RegistryInfraNodeRegistrationOrchestrator,
 )
-from omnibase_infra.runtime.service_registration_runtime import ServiceRegistrationRuntime
+from omnibase_infra.nodes.node_registration_orchestrator.service_registration_runtime import (
+    ServiceRegistrationRuntime,
+)
 from omnibase_infra.simulation import ModelClusterHistory
 from omnibase_infra.stores.store_factory import open_store
 
@@ -34,14 +36,11 @@ EXPECTED_ROUTES = {
 def _node(
     store_url: str = "memory://", contract_path: Path = CONTRACT
 ) -> NodeRegistrationOrchestrator:
-    store = open_store(store_url)
     settings = NodeRegistrationOrchestrator.load_settings()
     container = ModelONEXContainer()
     container.register_service(
         ServiceHandlerRegistry,
-        RegistryInfraNodeRegistrationOrchestrator.create_registry(
-            store, settings, ModelPartition()
-        ),
+        RegistryInfraNodeRegistrationOrchestrator.create_registry(settings, ModelPartition()),
     )
     return NodeRegistrationOrchestrator(container, contract_path=contract_path)
 
@@ -80,8 +79,8 @@ def test_each_envelope_of_a_history_is_handled_by_its_own_handler(
 
     async def route_all() -> None:
         for envelope in small_history.envelopes[:2_000]:
-            with store.transaction():
-                outputs = await runtime.node.process(envelope)
+            with store.transaction() as txn:
+                outputs = await runtime.node.decide(envelope, txn)
             seen.setdefault(envelope.payload_type, set()).update(o.handler_id for o in outputs)
 
     asyncio.run(route_all())

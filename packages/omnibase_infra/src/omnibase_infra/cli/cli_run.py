@@ -17,8 +17,10 @@ from omnibase_infra.cli.cli_run_stop import ServiceRunStop
 from omnibase_infra.cli.cli_text import printable
 from omnibase_infra.cli.cli_views import counts_line, event_json, states_line
 from omnibase_infra.models import ModelLifecycleEvent, ModelPartition
+from omnibase_infra.nodes.node_registration_orchestrator.service_registration_runtime import (
+    ServiceRegistrationRuntime,
+)
 from omnibase_infra.runtime.model_run_summary import ModelRunSummary
-from omnibase_infra.runtime.service_registration_runtime import ServiceRegistrationRuntime
 from omnibase_infra.stores.protocol_registration_store import ProtocolRegistrationStore
 from omnibase_infra.stores.store_retry import run_with_store_retry
 

@@ -20,8 +20,10 @@ Rules:
 - timestamps (``envelope_timestamp`` and the payload's instants) are strings of the one form
   ``YYYY-MM-DDTHH:MM:SS[.ffffff](Z|±HH:MM)``; numbers, naive times, dates alone and every
   other form are ``invalid_envelope``;
-- a known ``payload_type`` is validated into its payload model (``invalid_payload`` on
-  failure); an unknown one keeps the raw JSON object so routing reports it ``unroutable``.
+- a ``payload_type`` the node's :class:`ModelPayloadCatalog` holds is validated into its
+  payload model (``invalid_payload`` on failure); an unknown one keeps the raw JSON object so
+  routing reports it ``unroutable``. The codec knows no node: the catalog comes from the node
+  the engine runs.
 """
 
 from __future__ import annotations
@@ -34,18 +36,14 @@ from datetime import UTC, datetime
 from typing import Any, Final
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from omnibase_core.enums import EnumMessageCategory
 from omnibase_core.models.events import ModelEventEnvelope
 from omnibase_infra.enums import EnumDeadLetterReason
 from omnibase_infra.models import ModelDeadLetter
-from omnibase_infra.nodes.node_registration_orchestrator.models import (
-    ModelNodeHeartbeatEvent,
-    ModelNodeIntrospectionEvent,
-    ModelRuntimeTick,
-)
+from omnibase_infra.runtime.model_payload_catalog import ModelPayloadCatalog
 from omnibase_infra.wire import (
     escape_raw,
     find_violation,
@@ -55,11 +53,6 @@ from omnibase_infra.wire import (
 )
 from omnibase_infra.wire.wire_text import UNSTORABLE_CHARACTERS
 
-#: Payload models the codec validates, by ``payload_type``.
-PAYLOAD_MODELS: Final[Mapping[str, type[BaseModel]]] = {
-    model.__name__: model
-    for model in (ModelNodeIntrospectionEvent, ModelNodeHeartbeatEvent, ModelRuntimeTick)
-}
 #: Category implied by a topic's second segment.
 TOPIC_CATEGORIES: Final[Mapping[str, EnumMessageCategory]] = {
     "evt": EnumMessageCategory.EVENT,
@@ -67,22 +60,10 @@ TOPIC_CATEGORIES: Final[Mapping[str, EnumMessageCategory]] = {
     "intent": EnumMessageCategory.INTENT,
 }
 _DEAD_LETTER_NAMESPACE: Final = uuid.uuid5(uuid.NAMESPACE_URL, "onex:registration:dead-letter")
-#: Envelope classes parametrised by payload model: envelope and payload validate in one call.
-_ENVELOPE_CLASSES: Final[Mapping[str, type[ModelEventEnvelope[Any]]]] = {
-    name: ModelEventEnvelope[model]  # type: ignore[valid-type]
-    for name, model in PAYLOAD_MODELS.items()
-}
 _ENVELOPE_FIELDS: Final = frozenset(ModelEventEnvelope.model_fields)
-#: Fields of each payload model that hold an instant (checked in their one wire form).
-_INSTANT_FIELDS: Final[Mapping[str, tuple[str, ...]]] = {
-    name: tuple(
-        field
-        for field, info in model.model_fields.items()
-        if info.annotation in (AwareDatetime, datetime, AwareDatetime | None, datetime | None)
-    )
-    for name, model in PAYLOAD_MODELS.items()
-}
 _MAX_DETAIL_ERRORS: Final = 5
+#: The catalog of a codec call given none: every payload stays raw JSON.
+_NO_PAYLOADS: Final = ModelPayloadCatalog()
 _decode_json = json.JSONDecoder(parse_int=parse_json_integer).decode
 #: What a JSON text must contain to hold a value beyond the wire limits: a NUL or surrogate
 #: escape (strict UTF-8 and strict JSON admit no other way in), a non-finite literal, an
@@ -194,6 +175,7 @@ def line_bytes(line: bytes | str) -> bytes:
 def decode_line(
     line: bytes | str,
     *,
+    payloads: ModelPayloadCatalog = _NO_PAYLOADS,
     source: str | None = None,
     line_number: int | None = None,
     accepted_at: datetime | None = None,
@@ -203,7 +185,8 @@ def decode_line(
     ``line`` is the line's bytes (or text) with or without its ending ``\\n``; it is decoded as
     strict UTF-8: invalid UTF-8 anywhere makes the line ``unparseable`` and it is kept escaped,
     never with replacement characters. ``accepted_at`` (timezone-aware; default now, UTC)
-    stamps envelopes that carry no ``envelope_timestamp``. Never raises for bad input.
+    stamps envelopes that carry no ``envelope_timestamp``; ``payloads`` (the node's catalog)
+    types the payload. Never raises for bad input.
     """
     data = line_bytes(line)
     try:
@@ -232,6 +215,7 @@ def decode_line(
     return _decode_parsed(
         parsed,
         raw=text,
+        payloads=payloads,
         source=source,
         line_number=line_number,
         accepted_at=accepted_at,
@@ -243,6 +227,7 @@ def decode_object(
     data: Any,
     *,
     raw: str,
+    payloads: ModelPayloadCatalog = _NO_PAYLOADS,
     source: str | None = None,
     line_number: int | None = None,
     accepted_at: datetime | None = None,
@@ -255,6 +240,7 @@ def decode_object(
     return _decode_parsed(
         data,
         raw=raw,
+        payloads=payloads,
         source=source,
         line_number=line_number,
         accepted_at=accepted_at,
@@ -266,6 +252,7 @@ def _decode_parsed(
     data: Any,
     *,
     raw: str,
+    payloads: ModelPayloadCatalog,
     source: str | None,
     line_number: int | None,
     accepted_at: datetime | None,
@@ -357,7 +344,7 @@ def _decode_parsed(
             envelope_id,
         )
     fields["envelope_id"] = envelope_id
-    instants = _INSTANT_FIELDS.get(payload_type.strip(), ())
+    instants = payloads.instant_fields(payload_type.strip())
     if instants:
         payload = dict(fields["payload"])
         for name in instants:
@@ -370,7 +357,7 @@ def _decode_parsed(
                     EnumDeadLetterReason.INVALID_ENVELOPE, f"payload.{name}: {exc}", envelope_id
                 )
         fields["payload"] = payload
-    envelope_class = _ENVELOPE_CLASSES.get(payload_type.strip(), ModelEventEnvelope)
+    envelope_class = payloads.envelope_class(payload_type.strip())
     try:
         # One validation for envelope and payload: this is the hot path of every run.
         envelope: ModelEventEnvelope[Any] = envelope_class.model_validate(fields)

@@ -9,7 +9,9 @@ from pathlib import Path
 from omnibase_core.enums import EnumCoreErrorCode
 from omnibase_core.models.errors import ModelOnexError
 from omnibase_infra.enums import EnumLifecycleEventType
-from omnibase_infra.runtime.service_registration_runtime import ServiceRegistrationRuntime
+from omnibase_infra.nodes.node_registration_orchestrator.service_registration_runtime import (
+    ServiceRegistrationRuntime,
+)
 from omnibase_infra.runtime.wire_codec import encode_envelope
 from omnibase_infra.simulation.model_demo_report import ModelDemoReport
 from omnibase_infra.simulation.service_cluster_simulator import ServiceClusterSimulator

@@ -35,12 +35,8 @@ class ProtocolRegistrationStore(Protocol):
 
     def transaction(self) -> AbstractContextManager[ProtocolRegistrationTransaction]:
         """Open a transaction: committed when the block exits normally, rolled back when it
-        raises. Also makes it this thread's :meth:`active_transaction`."""
-        ...
-
-    def active_transaction(self) -> ProtocolRegistrationTransaction:
-        """The transaction open in this thread; raises ``ModelOnexError(INVALID_STATE)``
-        outside :meth:`transaction` (handlers read through it)."""
+        raises. Transactions do not nest: ``ModelOnexError(INVALID_STATE)`` when this thread
+        has one open. The engine hands the open transaction to the node's handlers."""
         ...
 
     def list_nodes(

@@ -15,10 +15,15 @@ from omnibase_infra.models import (
     ModelPartition,
     ModelRegistrationProjection,
 )
+from omnibase_infra.stores.protocol_engine_transaction import ProtocolEngineTransaction
 
 
-class ProtocolRegistrationTransaction(Protocol):
+class ProtocolRegistrationTransaction(ProtocolEngineTransaction, Protocol):
     """One open transaction: reads see its own writes; everything commits or nothing does.
+
+    The engine's part (inbox, outbox, dead letters, savepoints) comes from
+    :class:`ProtocolEngineTransaction`; the node rows and the small per-node and per-partition
+    memories below are the registration orchestrator's own.
 
     Reads of node rows lock them until the end of the transaction where the backend supports
     row locks, so two processes never decide on the same node at once.

@@ -229,10 +229,6 @@ class StoreRegistrationMemory:
             with self._state_lock:
                 txn.apply_to(self._state)
 
-    def active_transaction(self) -> ProtocolRegistrationTransaction:
-        """The transaction open in this thread; ``ModelOnexError(INVALID_STATE)`` outside one."""
-        return self._transactions.active()
-
     def list_nodes(
         self, state: EnumRegistrationState | None = None
     ) -> list[ModelRegistrationProjection]:

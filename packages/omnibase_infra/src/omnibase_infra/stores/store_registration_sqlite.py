@@ -312,10 +312,6 @@ class StoreRegistrationSqlite:
                 finally:
                     txn.finish()
 
-    def active_transaction(self) -> ProtocolRegistrationTransaction:
-        """The transaction open in this thread; ``ModelOnexError(INVALID_STATE)`` outside one."""
-        return self._transactions.active()
-
     def list_nodes(
         self, state: EnumRegistrationState | None = None
     ) -> list[ModelRegistrationProjection]:

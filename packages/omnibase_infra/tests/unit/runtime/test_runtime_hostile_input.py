@@ -17,7 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from omnibase_infra.runtime import ServiceRegistrationRuntime
+from omnibase_infra.nodes.node_registration_orchestrator.service_registration_runtime import (
+    ServiceRegistrationRuntime,
+)
 from omnibase_infra.stores import ProtocolRegistrationStore, open_store
 from omnibase_infra.wire import unescape_raw
 

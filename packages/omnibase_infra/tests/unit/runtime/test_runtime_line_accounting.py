@@ -10,7 +10,9 @@ from typing import Any
 from uuid import UUID
 
 from omnibase_infra.models import ModelPartition
-from omnibase_infra.runtime import ServiceRegistrationRuntime
+from omnibase_infra.nodes.node_registration_orchestrator.service_registration_runtime import (
+    ServiceRegistrationRuntime,
+)
 from omnibase_infra.stores.store_registration_memory import StoreRegistrationMemory
 from omnibase_infra.wire import unescape_raw
 

@@ -26,7 +26,10 @@ from omnibase_infra.nodes.node_registration_orchestrator.models import (
     ModelRegistrationSettings,
     ModelRuntimeTick,
 )
-from omnibase_infra.runtime import ModelRunSummary, ServiceRegistrationRuntime, encode_envelope
+from omnibase_infra.nodes.node_registration_orchestrator.service_registration_runtime import (
+    ServiceRegistrationRuntime,
+)
+from omnibase_infra.runtime import ModelRunSummary, encode_envelope
 from omnibase_infra.stores.store_registration_memory import StoreRegistrationMemory
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -238,10 +241,10 @@ def test_a_handler_exception_is_isolated_to_its_message(
     )[0]
     original = handler.handle
 
-    async def sometimes_fails(envelope: ModelEventEnvelope[Any]) -> Any:
+    async def sometimes_fails(envelope: ModelEventEnvelope[Any], txn: Any) -> Any:
         if envelope.payload.node_id == poisoned:
             raise RuntimeError("disk on fire")
-        return await original(envelope)
+        return await original(envelope, txn)
 
     monkeypatch.setattr(handler, "handle", sometimes_fails)
     summary, _ = runtime.apply(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -21,13 +22,17 @@ from omnibase_infra.nodes.node_registration_orchestrator.models import (
     ModelNodeIntrospectionEvent,
     ModelRuntimeTick,
 )
+from omnibase_infra.nodes.node_registration_orchestrator.node import REGISTRATION_PAYLOADS
+from omnibase_infra.runtime import wire_codec
 from omnibase_infra.runtime.wire_codec import (
     category_from_topic,
     dead_letter_id,
-    decode_line,
     encode_envelope,
 )
 from omnibase_infra.wire import unescape_raw
+
+#: The codec with the registration node's payload models, as the engine runs it.
+decode_line = partial(wire_codec.decode_line, payloads=REGISTRATION_PAYLOADS)
 
 ACCEPTED = datetime(2026, 3, 1, 12, 0, 5, tzinfo=UTC)
 ENVELOPE_ID = "7f6c3a9e-1111-4222-8333-444455556666"

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from uuid import UUID
 
 import pytest
 
 from omnibase_core.models.errors import ModelOnexError
 from omnibase_infra.enums import EnumDeadLetterReason
-from omnibase_infra.runtime.wire_codec import decode_line
+from omnibase_infra.nodes.node_registration_orchestrator.node import REGISTRATION_PAYLOADS
+from omnibase_infra.runtime import wire_codec
 from omnibase_infra.simulation import (
     EnumSimulatedFate,
     ServiceClusterSimulator,
     ServiceWireStreamWriter,
 )
+
+#: The codec with the registration node's payload models, as the engine runs it.
+decode_line = partial(wire_codec.decode_line, payloads=REGISTRATION_PAYLOADS)
 
 
 def test_same_seed_same_history_and_another_seed_another() -> None:

@@ -20,8 +20,10 @@ from omnibase_infra.models import ModelPartition
 from omnibase_infra.nodes.node_registration_orchestrator.models import (
     ModelNodeIntrospectionEvent,
 )
-from omnibase_infra.runtime import ServiceRegistrationRuntime
-from omnibase_infra.runtime import service_registration_runtime as runtime_module
+from omnibase_infra.nodes.node_registration_orchestrator.service_registration_runtime import (
+    ServiceRegistrationRuntime,
+)
+from omnibase_infra.runtime import service_batch_applier as runtime_module
 from omnibase_infra.stores import ProtocolRegistrationStore, open_store
 from omnibase_infra.stores import store_value_checks as checks
 

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -432,31 +432,15 @@ def test_introspection_requests_are_kept_per_node(store: ProtocolRegistrationSto
 # --- transactions and threads -----------------------------------------------------------------
 
 
-def test_active_transaction_is_the_open_one_only_in_its_thread(
+def test_a_new_transaction_opens_after_the_last_one_ended_either_way(
     store: ProtocolRegistrationStore,
 ) -> None:
-    with pytest.raises(ModelOnexError) as info:
-        store.active_transaction()
-    _assert_code(info, EnumCoreErrorCode.INVALID_STATE)
-    errors: list[EnumCoreErrorCode] = []
-
-    def other_thread() -> None:
-        try:
-            store.active_transaction()
-        except ModelOnexError as exc:
-            errors.append(exc.error_code)
-
     with store.transaction() as txn:
-        assert store.active_transaction() is txn
-        thread = threading.Thread(target=other_thread)
-        thread.start()
-        thread.join()
-    assert errors == [EnumCoreErrorCode.INVALID_STATE]
-    with pytest.raises(ModelOnexError):
-        store.active_transaction()
-    fail_inside_transaction(store, lambda _txn: None)
-    with pytest.raises(ModelOnexError):
-        store.active_transaction()
+        txn.upsert_node(node("kept"))
+    fail_inside_transaction(store, lambda inner: inner.upsert_node(node("dropped")))
+    with store.transaction() as txn:
+        assert txn.get_outcome(uuid4()) is None
+    assert [row.node_name for row in store.list_nodes()] == ["kept"]
 
 
 def test_transactions_do_not_nest(store: ProtocolRegistrationStore) -> None:

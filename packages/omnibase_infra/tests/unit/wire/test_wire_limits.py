@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 from datetime import UTC, datetime, timedelta, timezone
+from functools import partial
 from typing import Any
 
 import pytest
@@ -15,7 +16,8 @@ from hypothesis import strategies as st
 from omnibase_core.models.events import ModelEventEnvelope
 from omnibase_infra.enums import EnumDeadLetterReason
 from omnibase_infra.models import ModelDeadLetter
-from omnibase_infra.runtime.wire_codec import decode_line
+from omnibase_infra.nodes.node_registration_orchestrator.node import REGISTRATION_PAYLOADS
+from omnibase_infra.runtime import wire_codec
 from omnibase_infra.wire import (
     INT64_MAX,
     INT64_MIN,
@@ -23,6 +25,9 @@ from omnibase_infra.wire import (
     parse_wire_instant,
 )
 from omnibase_infra.wire.wire_text import UNSTORABLE_CHARACTERS
+
+#: The codec with the registration node's payload models, as the engine runs it.
+decode_line = partial(wire_codec.decode_line, payloads=REGISTRATION_PAYLOADS)
 
 ENVELOPE_ID = "7f6c3a9e-1111-4222-8333-444455556666"
 

@@ -7,26 +7,44 @@ Files of this node:
 - ``handlers/handler_node_introspected.py``, ``handlers/handler_node_heartbeat.py``,
   ``handlers/handler_runtime_tick.py``: the three handlers, with ``handlers/handler_helpers.py``;
 - ``registry/registry_infra_node_registration_orchestrator.py``: builds their frozen registry;
-- ``models/``: payloads, settings and intents.
-
-The runtime that feeds it and writes its decisions is
-``omnibase_infra/runtime/service_registration_runtime.py``.
+- ``models/``: payloads, settings and intents (each intent writes itself: ``apply_to(txn)``);
+- ``enums/``: the ignore reasons;
+- ``service_registration_runtime.py``: this node on the generic engine
+  (``omnibase_infra.runtime.ServiceNodeEngine``), which feeds it and writes its decisions.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
+from uuid import UUID
 
 from omnibase_core.contracts import load_contract
+from omnibase_core.enums import EnumCoreErrorCode
 from omnibase_core.models.container import ModelONEXContainer
+from omnibase_core.models.dispatch import ModelHandlerOutput
 from omnibase_core.models.errors import ModelOnexError
+from omnibase_core.models.events import ModelEventEnvelope
 from omnibase_core.nodes import NodeOrchestrator
 from omnibase_core.services import ServiceHandlerRegistry
 from omnibase_infra.nodes.node_registration_orchestrator.models import (
+    ModelNodeHeartbeatEvent,
+    ModelNodeIntrospectionEvent,
     ModelRegistrationContract,
     ModelRegistrationSettings,
+    ModelRuntimeTick,
+)
+from omnibase_infra.runtime.model_payload_catalog import ModelPayloadCatalog
+from omnibase_infra.runtime.transaction_handlers import run_transaction_handlers
+from omnibase_infra.stores.protocol_registration_transaction import (
+    ProtocolRegistrationTransaction,
+)
+
+#: The payload models this node reads, by ``payload_type``: the wire codec's catalog.
+REGISTRATION_PAYLOADS: Final = ModelPayloadCatalog(
+    (ModelNodeIntrospectionEvent, ModelNodeHeartbeatEvent, ModelRuntimeTick)
 )
 
 
@@ -38,7 +56,11 @@ class NodeRegistrationOrchestrator(NodeOrchestrator):
     ``lifecycle`` section stops it with ``path:line:column``), takes the frozen
     :class:`ServiceHandlerRegistry` from the container and initialises routing, so an unknown
     handler key or a category mismatch stops construction with the contract path and the key.
-    Messages flow through ``process()``.
+
+    It is a node of the generic engine (``ProtocolEngineNode``): the engine hands each envelope
+    and its open store transaction to :meth:`decide`, which routes and passes the transaction
+    on to the handler; a message's partition is its payload's ``node_id`` (a tick has none and
+    reaches every partition).
     """
 
     #: The contract next to this module.
@@ -78,6 +100,59 @@ class NodeRegistrationOrchestrator(NodeOrchestrator):
                 {**exc.context, "contract_path": str(path)},
             ) from exc
         self._registration_contract = contract
+
+    # --- the engine's view of this node -----------------------------------------------------
+    @property
+    def payload_catalog(self) -> ModelPayloadCatalog:
+        """Introspection, heartbeat and tick payloads, by ``payload_type``."""
+        return REGISTRATION_PAYLOADS
+
+    @property
+    def partition_key_name(self) -> str:
+        """Messages are partitioned by ``node_id``."""
+        return "node_id"
+
+    def partition_key(self, payload: object) -> UUID | None:
+        """The payload's ``node_id``; ``None`` for a tick (every partition applies it)."""
+        node_id = getattr(payload, "node_id", None)
+        return node_id if isinstance(node_id, UUID) else None
+
+    async def decide(
+        self, envelope: ModelEventEnvelope[Any], txn: ProtocolRegistrationTransaction
+    ) -> list[ModelHandlerOutput]:
+        """Route ``envelope`` by payload type and run its handler with ``txn`` (read only).
+
+        Returns the outputs (empty when no handler matches). Raises
+        ``ModelOnexError(HANDLER_EXECUTION_ERROR)`` naming the handler and the envelope when a
+        handler fails (its refusal, if any, as ``__cause__``).
+        """
+        handlers = self._route_envelope(envelope, self.default_routing_strategy)
+        return await run_transaction_handlers(type(self).__name__, envelope, handlers, txn)
+
+    def prefetch(
+        self,
+        txn: ProtocolRegistrationTransaction,
+        inbox_ids: Sequence[UUID],
+        keys: Sequence[UUID],
+    ) -> None:
+        """Let a store that reads ahead (PostgreSQL) fetch the batch's inbox records and node
+        rows in one round trip; other stores read on demand."""
+        read_ahead = getattr(txn, "prefetch", None)
+        if read_ahead is not None:
+            read_ahead(list(inbox_ids), list(keys))
+
+    async def process(self, envelope: ModelEventEnvelope[Any]) -> list[ModelHandlerOutput]:
+        """Not available: this node's handlers read inside a store transaction.
+
+        Raises ``ModelOnexError(INVALID_STATE)`` always: call :meth:`decide` with the open
+        transaction, or run the node on the engine (``ServiceRegistrationRuntime``).
+        """
+        raise ModelOnexError(
+            f"{type(self).__name__}.process: this node decides inside a store transaction; "
+            "call decide(envelope, txn) within 'with store.transaction() as txn:', or run it "
+            "through ServiceRegistrationRuntime",
+            EnumCoreErrorCode.INVALID_STATE,
+        )
 
     @property
     def contract_path(self) -> Path:

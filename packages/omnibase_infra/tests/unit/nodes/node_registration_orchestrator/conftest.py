@@ -21,11 +21,9 @@ from omnibase_infra.nodes.node_registration_orchestrator.handlers import (
     HandlerRuntimeTick,
 )
 from omnibase_infra.nodes.node_registration_orchestrator.models import (
-    ModelIntentAdvanceTickClock,
-    ModelIntentRecordIntrospectionRequest,
-    ModelIntentUpsertNode,
     ModelNodeHeartbeatEvent,
     ModelNodeIntrospectionEvent,
+    ModelRegistrationIntent,
     ModelRegistrationSettings,
     ModelRuntimeTick,
 )
@@ -48,9 +46,9 @@ class Harness:
         self.store = store or StoreRegistrationMemory()
         self.settings = settings
         self.partition = partition
-        self.introspected = HandlerNodeIntrospected(self.store, settings)
-        self.heartbeat = HandlerNodeHeartbeat(self.store, settings)
-        self.tick_handler = HandlerRuntimeTick(self.store, settings, partition)
+        self.introspected = HandlerNodeIntrospected(settings)
+        self.heartbeat = HandlerNodeHeartbeat(settings)
+        self.tick_handler = HandlerRuntimeTick(settings, partition)
         self._tick_sequence = 0
 
     # --- envelopes -------------------------------------------------------------------------------
@@ -114,16 +112,10 @@ class Harness:
     def decide(self, handler: Any, envelope: ModelEventEnvelope[Any]) -> ModelHandlerOutput:
         """Run ``handler`` in a transaction and commit its intents and events."""
         with self.store.transaction() as txn:
-            output: ModelHandlerOutput = asyncio.run(handler.handle(envelope))
+            output: ModelHandlerOutput = asyncio.run(handler.handle(envelope, txn))
             for intent in output.intents:
-                if isinstance(intent, ModelIntentUpsertNode):
-                    txn.upsert_node(intent.projection)
-                elif isinstance(intent, ModelIntentRecordIntrospectionRequest):
-                    txn.set_introspection_requested_at(intent.node_id, intent.requested_at)
-                elif isinstance(intent, ModelIntentAdvanceTickClock):
-                    txn.set_tick_clock(intent.partition_key, intent.now)
-                else:  # pragma: no cover - a handler bug
-                    raise AssertionError(f"unknown intent {intent!r}")
+                assert isinstance(intent, ModelRegistrationIntent), intent
+                intent.apply_to(txn)
             txn.append_events(list(output.events))
         return output
 

@@ -18,7 +18,9 @@ from omnibase_infra.nodes.node_registration_orchestrator.models import ModelRegi
 from omnibase_infra.nodes.node_registration_orchestrator.node import (
     NodeRegistrationOrchestrator,
 )
-from omnibase_infra.runtime import ServiceRegistrationRuntime
+from omnibase_infra.nodes.node_registration_orchestrator.service_registration_runtime import (
+    ServiceRegistrationRuntime,
+)
 from omnibase_infra.stores.store_registration_memory import StoreRegistrationMemory
 
 CONTRACT = NodeRegistrationOrchestrator.DEFAULT_CONTRACT_PATH

@@ -24,14 +24,13 @@ from omnibase_infra.nodes.node_registration_orchestrator.node import (
 from omnibase_infra.nodes.node_registration_orchestrator.registry import (
     RegistryInfraNodeRegistrationOrchestrator,
 )
-from omnibase_infra.stores.store_registration_memory import StoreRegistrationMemory
 
 CONTRACT = NodeRegistrationOrchestrator.DEFAULT_CONTRACT_PATH
 
 
 def container_with_registry() -> ModelONEXContainer:
     container = ModelONEXContainer()
-    registry = RegistryInfraNodeRegistrationOrchestrator.create_registry(StoreRegistrationMemory())
+    registry = RegistryInfraNodeRegistrationOrchestrator.create_registry()
     container.register_service(ServiceHandlerRegistry, registry)
     return container
 
@@ -54,7 +53,7 @@ def test_routes_each_payload_type_to_its_handler_only() -> None:
 
 
 def test_registry_is_frozen_with_three_handlers() -> None:
-    registry = RegistryInfraNodeRegistrationOrchestrator.create_registry(StoreRegistrationMemory())
+    registry = RegistryInfraNodeRegistrationOrchestrator.create_registry()
     assert registry.is_frozen
     assert registry.handler_count == 3
 

@@ -1,7 +1,7 @@
 """Small pure helpers shared by the three registration handlers.
 
 Everything here is a pure function of its arguments: payload checks, the clock-skew rule,
-ignore-reason formatting, event construction and output assembly. Handlers decide; the runtime
+ignore-reason formatting, event construction and output assembly. Handlers decide; the engine
 writes, so nothing here touches a store.
 """
 
@@ -10,30 +10,21 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, Final, TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 from pydantic import BaseModel
 
-from omnibase_core.enums import EnumCoreErrorCode
 from omnibase_core.models.dispatch import ModelHandlerOutput
-from omnibase_core.models.errors import ModelOnexError
 from omnibase_core.models.events import ModelEventEnvelope
 from omnibase_infra.enums import EnumDeadLetterReason, EnumLifecycleEventType
 from omnibase_infra.models import ModelLifecycleEvent
+from omnibase_infra.nodes.node_registration_orchestrator.enums import (
+    EnumRegistrationIgnoreReason as Ignored,
+)
+from omnibase_infra.runtime.model_message_refused_error import ModelMessageRefusedError
 
 PayloadT = TypeVar("PayloadT")
-
-#: Key of ``ModelOnexError.context`` telling the runtime which dead-letter reason applies.
-DEAD_LETTER_REASON_KEY: Final = "dead_letter_reason"
-
-# Ignore-reason codes: the text before the first ':' of ``ModelHandlerOutput.ignored_reason``.
-IGNORED_STALE_EPOCH: Final = "stale_epoch"
-IGNORED_OUT_OF_ORDER: Final = "out_of_order"
-IGNORED_SHUTDOWN_UNKNOWN_NODE: Final = "shutdown_of_unknown_node"
-IGNORED_SHUTDOWN_DEREGISTERED: Final = "shutdown_of_deregistered_node"
-IGNORED_INTROSPECTION_ALREADY_REQUESTED: Final = "introspection_already_requested"
-IGNORED_STALE_TICK: Final = "stale_tick"
 
 EventSpec = tuple[EnumLifecycleEventType, dict[str, Any]]
 
@@ -43,19 +34,18 @@ def require_payload(
 ) -> PayloadT:
     """Return the envelope's payload if it is a ``payload_type``.
 
-    Raises ``ModelOnexError(VALIDATION_ERROR)`` (dead-letter reason ``invalid_payload``)
-    otherwise: the router sent a message this handler cannot read.
+    Raises ``ModelMessageRefusedError`` (dead-letter reason ``invalid_payload``) otherwise:
+    the router sent a message this handler cannot read.
     """
     payload = envelope.payload
     if isinstance(payload, payload_type):
         return payload
-    raise ModelOnexError(
+    raise ModelMessageRefusedError(
         f"{handler_id}.handle: envelope {envelope.envelope_id} carries a "
         f"{type(payload).__name__} payload, expected {payload_type.__name__}; decode the payload "
         "with the wire codec before routing it",
-        EnumCoreErrorCode.VALIDATION_ERROR,
+        EnumDeadLetterReason.INVALID_PAYLOAD,
         {
-            DEAD_LETTER_REASON_KEY: EnumDeadLetterReason.INVALID_PAYLOAD.value,
             "handler_id": handler_id,
             "envelope_id": str(envelope.envelope_id),
         },
@@ -72,17 +62,16 @@ def check_clock_skew(
 ) -> None:
     """Refuse a message dated more than ``max_clock_skew`` after ``now``.
 
-    Raises ``ModelOnexError(VALIDATION_ERROR)`` whose context carries the dead-letter reason
-    ``clock_skew``, the offending timestamp and the runtime's ``now``.
+    Raises ``ModelMessageRefusedError`` with the dead-letter reason ``clock_skew`` (also in its
+    context), the offending timestamp and the runtime's ``now``.
     """
     if timestamp - now > max_clock_skew:
-        raise ModelOnexError(
+        raise ModelMessageRefusedError(
             f"{handler_id}.handle: envelope {envelope_id} is dated {timestamp.isoformat()}, "
             f"{(timestamp - now).total_seconds():.3f}s after the runtime clock {now.isoformat()} "
             f"(max_clock_skew {max_clock_skew.total_seconds():g}s); fix the sender's clock",
-            EnumCoreErrorCode.VALIDATION_ERROR,
+            EnumDeadLetterReason.CLOCK_SKEW,
             {
-                DEAD_LETTER_REASON_KEY: EnumDeadLetterReason.CLOCK_SKEW.value,
                 "handler_id": handler_id,
                 "envelope_id": str(envelope_id),
                 "timestamp": timestamp.isoformat(),
@@ -94,7 +83,7 @@ def check_clock_skew(
 def stale_epoch_reason(kind: str, epoch: int, stored_epoch: int) -> str:
     """Ignore reason for a ``kind`` message whose epoch is older than the stored one."""
     return (
-        f"{IGNORED_STALE_EPOCH}: {kind} epoch {epoch} is older than the stored epoch {stored_epoch}"
+        f"{Ignored.STALE_EPOCH}: {kind} epoch {epoch} is older than the stored epoch {stored_epoch}"
     )
 
 

@@ -13,7 +13,6 @@ from omnibase_infra.nodes.node_registration_orchestrator.handlers.handler_helper
     require_payload,
 )
 from omnibase_infra.nodes.node_registration_orchestrator.models import ModelRegistrationSettings
-from omnibase_infra.stores import ProtocolRegistrationStore
 
 
 class ProtocolNodeEvent(Protocol):
@@ -36,19 +35,17 @@ class HandlerNodeEventBase(Generic[NodeEventT]):
     """Identity, routing properties and payload acceptance of a node-event handler.
 
     Subclasses pass their handler id and payload type and implement ``handle``; they call
-    :meth:`_accept` first, which checks the payload type and the clock-skew rule. Nothing here
-    writes to the store.
+    :meth:`_accept` first, which checks the payload type and the clock-skew rule. ``handle``
+    reads through the transaction the engine hands it and never writes.
     """
 
     def __init__(
         self,
-        store: ProtocolRegistrationStore,
         settings: ModelRegistrationSettings,
         *,
         handler_id: str,
         payload_type: type[NodeEventT],
     ) -> None:
-        self._store = store
         self._settings = settings
         self._handler_id = handler_id
         self._payload_type = payload_type
@@ -76,7 +73,7 @@ class HandlerNodeEventBase(Generic[NodeEventT]):
     def _accept(self, envelope: ModelEventEnvelope[Any]) -> NodeEventT:
         """The envelope's payload, checked for type and clock skew against the envelope time.
 
-        Raises ``ModelOnexError(VALIDATION_ERROR)`` for a payload of another type
+        Raises ``ModelMessageRefusedError`` for a payload of another type
         (``invalid_payload``) or a timestamp beyond the clock-skew limit (``clock_skew``).
         """
         payload = require_payload(envelope, self._payload_type, self._handler_id)

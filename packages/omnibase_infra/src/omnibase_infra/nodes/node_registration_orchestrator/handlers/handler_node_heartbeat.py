@@ -8,8 +8,10 @@ from typing import Any
 from omnibase_core.models.dispatch import ModelHandlerOutput
 from omnibase_core.models.events import ModelEventEnvelope
 from omnibase_infra.enums import EnumLifecycleEventType, EnumRegistrationState
+from omnibase_infra.nodes.node_registration_orchestrator.enums import (
+    EnumRegistrationIgnoreReason as Ignored,
+)
 from omnibase_infra.nodes.node_registration_orchestrator.handlers.handler_helpers import (
-    IGNORED_INTROSPECTION_ALREADY_REQUESTED,
     EventSpec,
     build_events,
     build_output,
@@ -25,7 +27,7 @@ from omnibase_infra.nodes.node_registration_orchestrator.models import (
     ModelNodeHeartbeatEvent,
     ModelRegistrationSettings,
 )
-from omnibase_infra.stores import ProtocolRegistrationStore
+from omnibase_infra.stores import ProtocolRegistrationTransaction
 
 
 class HandlerNodeHeartbeat(HandlerNodeEventBase[ModelNodeHeartbeatEvent]):
@@ -41,31 +43,29 @@ class HandlerNodeHeartbeat(HandlerNodeEventBase[ModelNodeHeartbeatEvent]):
       ago (then ignored with the reason).
 
     ``now`` is the envelope timestamp; a node timestamp beyond the clock-skew limit is
-    dead-lettered as ``clock_skew``. Reads through the store's active transaction, never
-    writes.
+    dead-lettered as ``clock_skew``. Reads through the transaction the engine hands it,
+    never writes.
     """
 
-    def __init__(
-        self, store: ProtocolRegistrationStore, settings: ModelRegistrationSettings
-    ) -> None:
+    def __init__(self, settings: ModelRegistrationSettings) -> None:
         super().__init__(
-            store,
             settings,
             handler_id="handler-node-heartbeat",
             payload_type=ModelNodeHeartbeatEvent,
         )
 
-    async def handle(self, envelope: ModelEventEnvelope[Any]) -> ModelHandlerOutput:
+    async def handle(
+        self, envelope: ModelEventEnvelope[Any], txn: ProtocolRegistrationTransaction
+    ) -> ModelHandlerOutput:
         """Decide the effect of one heartbeat.
 
-        Raises ``ModelOnexError(VALIDATION_ERROR)`` for a payload of another type
-        (``invalid_payload``) or a timestamp beyond the clock-skew limit (``clock_skew``), and
-        ``ModelOnexError(INVALID_STATE)`` from the store outside a transaction.
+        ``txn`` is the engine's open transaction, read and never written. Raises
+        ``ModelMessageRefusedError`` for a payload of another type (``invalid_payload``) or a
+        timestamp beyond the clock-skew limit (``clock_skew``), and what the store raises.
         """
         started = time.perf_counter()
         beat = self._accept(envelope)
         now = envelope.envelope_timestamp
-        txn = self._store.active_transaction()
         current = txn.get_node(beat.node_id)
         if current is not None and beat.epoch < current.epoch:
             reason = stale_epoch_reason("heartbeat", beat.epoch, current.epoch)
@@ -88,7 +88,7 @@ class HandlerNodeHeartbeat(HandlerNodeEventBase[ModelNodeHeartbeatEvent]):
         requested_at = txn.get_introspection_requested_at(beat.node_id)
         if requested_at is not None and now - requested_at < self._settings.liveness_interval:
             reason = (
-                f"{IGNORED_INTROSPECTION_ALREADY_REQUESTED}: introspection was requested from node "
+                f"{Ignored.INTROSPECTION_ALREADY_REQUESTED}: introspection was requested from node "
                 f"{beat.node_id} at {requested_at.isoformat()}, less than the liveness interval "
                 f"of {self._settings.liveness_interval.total_seconds():g}s ago"
             )

@@ -13,10 +13,10 @@ from omnibase_infra.enums import (
     EnumRegistrationState,
 )
 from omnibase_infra.models import ModelRegistrationProjection
+from omnibase_infra.nodes.node_registration_orchestrator.enums import (
+    EnumRegistrationIgnoreReason as Ignored,
+)
 from omnibase_infra.nodes.node_registration_orchestrator.handlers.handler_helpers import (
-    IGNORED_OUT_OF_ORDER,
-    IGNORED_SHUTDOWN_DEREGISTERED,
-    IGNORED_SHUTDOWN_UNKNOWN_NODE,
     EventSpec,
     build_events,
     build_output,
@@ -32,7 +32,7 @@ from omnibase_infra.nodes.node_registration_orchestrator.models import (
     ModelNodeIntrospectionEvent,
     ModelRegistrationSettings,
 )
-from omnibase_infra.stores import ProtocolRegistrationStore
+from omnibase_infra.stores import ProtocolRegistrationTransaction
 from omnibase_infra.wire import canonical_json, canonical_mapping
 
 _SNAPSHOT_FIELDS: Final = ("node_name", "node_type", "node_version", "capabilities", "endpoints")
@@ -77,30 +77,29 @@ class HandlerNodeIntrospected(HandlerNodeEventBase[ModelNodeIntrospectionEvent])
     Capabilities and endpoints are compared and stored in their canonical form
     (:mod:`omnibase_infra.wire.wire_canonical`), so a decision never depends on the store, the
     batch or a restart that produced the stored row.
-    The handler reads the row through the store's active transaction and never writes: the
+    The handler reads the row through the transaction the engine hands it and never writes: the
     new row travels as a :class:`ModelIntentUpsertNode`.
     """
 
-    def __init__(
-        self, store: ProtocolRegistrationStore, settings: ModelRegistrationSettings
-    ) -> None:
+    def __init__(self, settings: ModelRegistrationSettings) -> None:
         super().__init__(
-            store,
             settings,
             handler_id="handler-node-introspected",
             payload_type=ModelNodeIntrospectionEvent,
         )
 
-    async def handle(self, envelope: ModelEventEnvelope[Any]) -> ModelHandlerOutput:
+    async def handle(
+        self, envelope: ModelEventEnvelope[Any], txn: ProtocolRegistrationTransaction
+    ) -> ModelHandlerOutput:
         """Decide the effect of one introspection on the node's registration.
 
-        Raises ``ModelOnexError(VALIDATION_ERROR)`` for a payload of another type
-        (``invalid_payload``) or a timestamp beyond the clock-skew limit (``clock_skew``), and
-        ``ModelOnexError(INVALID_STATE)`` from the store outside a transaction.
+        ``txn`` is the engine's open transaction, read and never written. Raises
+        ``ModelMessageRefusedError`` for a payload of another type (``invalid_payload``) or a
+        timestamp beyond the clock-skew limit (``clock_skew``), and what the store raises.
         """
         started = time.perf_counter()
         event = self._accept(envelope)
-        current = self._store.active_transaction().get_node(event.node_id)
+        current = txn.get_node(event.node_id)
 
         if current is not None:
             if event.epoch < current.epoch:
@@ -112,7 +111,7 @@ class HandlerNodeIntrospected(HandlerNodeEventBase[ModelNodeIntrospectionEvent])
                 and event.timestamp < current.last_introspection_at
             ):
                 reason = (
-                    f"{IGNORED_OUT_OF_ORDER}: introspection dated {event.timestamp.isoformat()} "
+                    f"{Ignored.OUT_OF_ORDER}: introspection dated {event.timestamp.isoformat()} "
                     f"is older than the applied one of {current.last_introspection_at.isoformat()} "
                     f"in the same epoch {event.epoch}"
                 )
@@ -132,11 +131,12 @@ class HandlerNodeIntrospected(HandlerNodeEventBase[ModelNodeIntrospectionEvent])
         started: float,
     ) -> ModelHandlerOutput:
         if current is None:
-            reason = f"{IGNORED_SHUTDOWN_UNKNOWN_NODE}: node {event.node_id} is not registered"
+            reason = f"{Ignored.SHUTDOWN_OF_UNKNOWN_NODE}: node {event.node_id} is not registered"
             return build_output(self.handler_id, envelope, started, ignored_reason=reason)
         if current.state is EnumRegistrationState.DEREGISTERED:
             reason = (
-                f"{IGNORED_SHUTDOWN_DEREGISTERED}: node {event.node_id} is already deregistered"
+                f"{Ignored.SHUTDOWN_OF_DEREGISTERED_NODE}: node {event.node_id} is already "
+                "deregistered"
             )
             return build_output(self.handler_id, envelope, started, ignored_reason=reason)
         now = envelope.envelope_timestamp

@@ -10,8 +10,10 @@ from omnibase_core.models.dispatch import ModelHandlerOutput
 from omnibase_core.models.events import ModelEventEnvelope
 from omnibase_infra.enums import EnumLifecycleEventType, EnumRegistrationState
 from omnibase_infra.models import ModelLifecycleEvent, ModelPartition
+from omnibase_infra.nodes.node_registration_orchestrator.enums import (
+    EnumRegistrationIgnoreReason as Ignored,
+)
 from omnibase_infra.nodes.node_registration_orchestrator.handlers.handler_helpers import (
-    IGNORED_STALE_TICK,
     build_events,
     build_output,
     iso,
@@ -23,7 +25,7 @@ from omnibase_infra.nodes.node_registration_orchestrator.models import (
     ModelRegistrationSettings,
     ModelRuntimeTick,
 )
-from omnibase_infra.stores import ProtocolRegistrationStore
+from omnibase_infra.stores import ProtocolRegistrationTransaction
 
 
 class HandlerRuntimeTick:
@@ -41,11 +43,9 @@ class HandlerRuntimeTick:
 
     def __init__(
         self,
-        store: ProtocolRegistrationStore,
         settings: ModelRegistrationSettings,
         partition: ModelPartition,
     ) -> None:
-        self._store = store
         self._settings = settings
         self._partition = partition
 
@@ -69,22 +69,23 @@ class HandlerRuntimeTick:
         """Runs in the registration orchestrator."""
         return EnumNodeKind.ORCHESTRATOR
 
-    async def handle(self, envelope: ModelEventEnvelope[Any]) -> ModelHandlerOutput:
+    async def handle(
+        self, envelope: ModelEventEnvelope[Any], txn: ProtocolRegistrationTransaction
+    ) -> ModelHandlerOutput:
         """Expire the overdue nodes of this partition for one tick.
 
-        Raises ``ModelOnexError(VALIDATION_ERROR)`` for a payload of another type
-        (``invalid_payload``) and ``ModelOnexError(INVALID_STATE)`` from the store outside a
-        transaction.
+        ``txn`` is the engine's open transaction (the claim locks rows in it). Raises
+        ``ModelMessageRefusedError`` for a payload of another type (``invalid_payload``) and
+        what the store raises.
         """
         started = time.perf_counter()
         tick = require_payload(envelope, ModelRuntimeTick, self.handler_id)
         now = tick.now
-        txn = self._store.active_transaction()
         key = self._partition.key
         newest = txn.get_tick_clock(key)
         if newest is not None and now < newest:
             reason = (
-                f"{IGNORED_STALE_TICK}: tick {tick.sequence_number} at {now.isoformat()} is older "
+                f"{Ignored.STALE_TICK}: tick {tick.sequence_number} at {now.isoformat()} is older "
                 f"than the newest applied tick of partition {key} at {newest.isoformat()}"
             )
             return build_output(self.handler_id, envelope, started, ignored_reason=reason)

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from omnibase_infra.stores.protocol_registration_transaction import (
+        ProtocolRegistrationTransaction,
+    )
 
 
 class ModelIntentAdvanceTickClock(BaseModel):
@@ -12,3 +19,7 @@ class ModelIntentAdvanceTickClock(BaseModel):
 
     partition_key: str
     now: AwareDatetime
+
+    def apply_to(self, txn: ProtocolRegistrationTransaction) -> None:
+        """Write the partition's tick clock in the engine's transaction."""
+        txn.set_tick_clock(self.partition_key, self.now)

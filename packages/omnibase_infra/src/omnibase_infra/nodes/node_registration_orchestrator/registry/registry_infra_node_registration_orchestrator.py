@@ -10,7 +10,7 @@ from omnibase_infra.nodes.node_registration_orchestrator.handlers import (
     HandlerRuntimeTick,
 )
 from omnibase_infra.nodes.node_registration_orchestrator.models import ModelRegistrationSettings
-from omnibase_infra.stores import ProtocolRegistrationStore
+from omnibase_infra.runtime.transaction_handlers import freeze_transaction_handlers
 
 
 class RegistryInfraNodeRegistrationOrchestrator:
@@ -22,21 +22,22 @@ class RegistryInfraNodeRegistrationOrchestrator:
 
     @staticmethod
     def create_registry(
-        store: ProtocolRegistrationStore,
         settings: ModelRegistrationSettings | None = None,
         partition: ModelPartition | None = None,
     ) -> ServiceHandlerRegistry:
         """Register ``handler-node-introspected``, ``handler-node-heartbeat`` and
-        ``handler-runtime-tick`` (reading ``store``, ruled by ``settings``, ticks expiring only
-        ``partition``'s nodes; defaults: the lifecycle defaults, one partition) and freeze.
+        ``handler-runtime-tick`` (ruled by ``settings``, ticks expiring only ``partition``'s
+        nodes; defaults: the lifecycle table of docs/registration.md, one partition) and
+        freeze. Each handler reads through the transaction the engine hands it.
 
         Raises ``ModelOnexError`` from the registry if a handler is rejected (a bug).
         """
         settings = settings or ModelRegistrationSettings()
         partition = partition or ModelPartition()
-        registry = ServiceHandlerRegistry()
-        registry.register_handler(HandlerNodeIntrospected(store, settings))
-        registry.register_handler(HandlerNodeHeartbeat(store, settings))
-        registry.register_handler(HandlerRuntimeTick(store, settings, partition))
-        registry.freeze()
-        return registry
+        return freeze_transaction_handlers(
+            (
+                HandlerNodeIntrospected(settings),
+                HandlerNodeHeartbeat(settings),
+                HandlerRuntimeTick(settings, partition),
+            )
+        )

@@ -103,8 +103,8 @@ def test_heartbeat_from_inactive_node_requests_introspection_once_per_interval(
 
 def test_future_dated_heartbeat_is_clock_skew(harness: Any) -> None:
     envelope = harness.beat(uuid4(), timestamp=harness.T0 + timedelta(minutes=5))
-    with harness.store.transaction(), pytest.raises(ModelOnexError) as caught:
-        asyncio.run(harness.heartbeat.handle(envelope))
+    with harness.store.transaction() as txn, pytest.raises(ModelOnexError) as caught:
+        asyncio.run(harness.heartbeat.handle(envelope, txn))
     assert caught.value.context["dead_letter_reason"] == "clock_skew"
 
 

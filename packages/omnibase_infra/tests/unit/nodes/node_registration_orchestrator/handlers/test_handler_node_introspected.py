@@ -10,11 +10,17 @@ from uuid import uuid4
 import pytest
 
 from omnibase_core.enums import EnumCoreErrorCode, EnumMessageCategory, EnumNodeKind
+from omnibase_core.models.container import ModelONEXContainer
 from omnibase_core.models.errors import ModelOnexError
 from omnibase_core.models.events import ModelEventEnvelope
 from omnibase_core.protocols import ProtocolMessageHandler
+from omnibase_core.services import ServiceHandlerRegistry
 from omnibase_infra.enums import EnumIntrospectionReason, EnumRegistrationState
 from omnibase_infra.nodes.node_registration_orchestrator.models import ModelIntentUpsertNode
+from omnibase_infra.nodes.node_registration_orchestrator.node import NodeRegistrationOrchestrator
+from omnibase_infra.nodes.node_registration_orchestrator.registry import (
+    RegistryInfraNodeRegistrationOrchestrator,
+)
 
 SHUTDOWN = EnumIntrospectionReason.SHUTDOWN
 S = timedelta(seconds=1)
@@ -49,9 +55,9 @@ def test_new_node_becomes_active_with_deadline_from_runtime_clock(harness: Any) 
 
 def test_event_ids_are_deterministic_for_the_same_envelope(harness: Any) -> None:
     envelope = harness.intro(uuid4())
-    with harness.store.transaction():
-        first = asyncio.run(harness.introspected.handle(envelope))
-        second = asyncio.run(harness.introspected.handle(envelope))
+    with harness.store.transaction() as txn:
+        first = asyncio.run(harness.introspected.handle(envelope, txn))
+        second = asyncio.run(harness.introspected.handle(envelope, txn))
     assert [e.event_id for e in first.events] == [e.event_id for e in second.events]
     assert len({e.event_id for e in first.events}) == 2
 
@@ -197,8 +203,8 @@ def test_shutdown_of_deregistered_node_is_ignored(harness: Any) -> None:
 
 def test_future_dated_timestamp_is_refused_as_clock_skew(harness: Any) -> None:
     envelope = harness.intro(uuid4(), timestamp=harness.T0 + 31 * S)
-    with harness.store.transaction(), pytest.raises(ModelOnexError) as caught:
-        asyncio.run(harness.introspected.handle(envelope))
+    with harness.store.transaction() as txn, pytest.raises(ModelOnexError) as caught:
+        asyncio.run(harness.introspected.handle(envelope, txn))
     assert caught.value.error_code is EnumCoreErrorCode.VALIDATION_ERROR
     assert caught.value.context["dead_letter_reason"] == "clock_skew"
     assert "max_clock_skew 30s" in caught.value.message
@@ -212,20 +218,26 @@ def test_timestamp_exactly_at_the_skew_limit_is_accepted(harness: Any) -> None:
 
 def test_wrong_payload_type_is_an_invalid_payload_error(harness: Any) -> None:
     envelope = harness.beat(uuid4())
-    with harness.store.transaction(), pytest.raises(ModelOnexError) as caught:
-        asyncio.run(harness.introspected.handle(envelope))
+    with harness.store.transaction() as txn, pytest.raises(ModelOnexError) as caught:
+        asyncio.run(harness.introspected.handle(envelope, txn))
     assert caught.value.context["dead_letter_reason"] == "invalid_payload"
 
 
-def test_handler_outside_a_transaction_fails_clearly(harness: Any) -> None:
+def test_the_node_refuses_to_decide_without_a_transaction(harness: Any) -> None:
+    container = ModelONEXContainer()
+    container.register_service(
+        ServiceHandlerRegistry, RegistryInfraNodeRegistrationOrchestrator.create_registry()
+    )
+    node = NodeRegistrationOrchestrator(container)
     with pytest.raises(ModelOnexError) as caught:
-        asyncio.run(harness.introspected.handle(harness.intro(uuid4())))
+        asyncio.run(node.process(harness.intro(uuid4())))
     assert caught.value.error_code is EnumCoreErrorCode.INVALID_STATE
+    assert "decide(envelope, txn)" in caught.value.message
 
 
 def test_handler_never_writes(harness: Any) -> None:
-    with harness.store.transaction():
-        out = asyncio.run(harness.introspected.handle(harness.intro(uuid4())))
+    with harness.store.transaction() as txn:
+        out = asyncio.run(harness.introspected.handle(harness.intro(uuid4()), txn))
     assert harness.store.list_nodes() == []
     assert list(harness.store.iter_events()) == []
     assert isinstance(out.intents[0], ModelIntentUpsertNode)

@@ -17,7 +17,6 @@ from omnibase_infra.nodes.node_registration_orchestrator.models import ModelRegi
 from omnibase_infra.nodes.node_registration_orchestrator.registry import (
     RegistryInfraNodeRegistrationOrchestrator,
 )
-from omnibase_infra.stores.store_registration_memory import StoreRegistrationMemory
 
 EXPECTED: dict[str, tuple[type[Any], EnumMessageCategory, set[str]]] = {
     "handler-node-introspected": (
@@ -35,7 +34,7 @@ EXPECTED: dict[str, tuple[type[Any], EnumMessageCategory, set[str]]] = {
 
 
 def test_registry_is_frozen_with_exactly_the_three_handlers() -> None:
-    registry = RegistryInfraNodeRegistrationOrchestrator.create_registry(StoreRegistrationMemory())
+    registry = RegistryInfraNodeRegistrationOrchestrator.create_registry()
     assert registry.is_frozen
     assert registry.handler_count == 3
     assert [handler.handler_id for handler in registry.get_handlers()] == list(EXPECTED)
@@ -44,7 +43,7 @@ def test_registry_is_frozen_with_exactly_the_three_handlers() -> None:
 @pytest.mark.parametrize("handler_id", list(EXPECTED))
 def test_handler_kind_category_and_message_types(handler_id: str) -> None:
     handler_type, category, message_types = EXPECTED[handler_id]
-    registry = RegistryInfraNodeRegistrationOrchestrator.create_registry(StoreRegistrationMemory())
+    registry = RegistryInfraNodeRegistrationOrchestrator.create_registry()
     handler = registry.get_handler_by_id(handler_id)
     assert isinstance(handler, handler_type)
     assert handler.category is category
@@ -54,9 +53,8 @@ def test_handler_kind_category_and_message_types(handler_id: str) -> None:
 
 
 def test_registering_after_create_raises_invalid_state() -> None:
-    store = StoreRegistrationMemory()
-    registry = RegistryInfraNodeRegistrationOrchestrator.create_registry(store)
-    extra = HandlerNodeHeartbeat(store, ModelRegistrationSettings())
+    registry = RegistryInfraNodeRegistrationOrchestrator.create_registry()
+    extra = HandlerNodeHeartbeat(ModelRegistrationSettings())
     with pytest.raises(ModelOnexError) as info:
         registry.register_handler(extra)
     assert info.value.error_code is EnumCoreErrorCode.INVALID_STATE
