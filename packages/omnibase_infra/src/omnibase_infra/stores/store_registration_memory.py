@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from omnibase_core.enums import EnumCoreErrorCode
@@ -39,6 +41,8 @@ class _MemoryState:
     tick_clocks: dict[str, datetime] = field(default_factory=dict)
     dead_letters: dict[UUID, ModelDeadLetter] = field(default_factory=dict)
     events: list[ModelLifecycleEvent] = field(default_factory=list)
+    #: Keyed JSON records, by (kind, key), as canonical JSON text.
+    records: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def copy(self) -> _MemoryState:
         """A copy whose containers are new (the models in them are immutable)."""
@@ -50,6 +54,7 @@ class _MemoryState:
             tick_clocks=dict(self.tick_clocks),
             dead_letters=dict(self.dead_letters),
             events=list(self.events),
+            records=dict(self.records),
         )
 
 
@@ -151,6 +156,18 @@ class _MemoryTransaction:
         )
         self._staged.tick_clocks[partition_key] = now
 
+    # --- keyed JSON records ---------------------------------------------------------------------
+    def get_record(self, kind: str, key: str) -> dict[str, Any] | None:
+        text = self._staged.records.get((kind, key)) or self._committed.records.get((kind, key))
+        if text is None:
+            return None
+        document: dict[str, Any] = json.loads(text)
+        return document
+
+    def put_record(self, kind: str, key: str, document: Mapping[str, Any]) -> None:
+        text = checks.check_record("StoreRegistrationMemory.put_record", kind, key, document)
+        self._staged.records[(kind, key)] = text
+
     # --- outputs -------------------------------------------------------------------------------
     def append_events(self, events: Sequence[ModelLifecycleEvent]) -> None:
         checks.check_events("StoreRegistrationMemory.append_events", list(events))
@@ -171,6 +188,7 @@ class _MemoryTransaction:
         committed.introspection_requests.update(staged.introspection_requests)
         committed.tick_clocks.update(staged.tick_clocks)
         committed.dead_letters.update(staged.dead_letters)
+        committed.records.update(staged.records)
         sequence = len(committed.events)
         for event in staged.events:
             sequence += 1
@@ -259,6 +277,15 @@ class StoreRegistrationMemory:
         self._check_open("list_dead_letters")
         with self._state_lock:
             return list(self._state.dead_letters.values())
+
+    def list_records(self, kind: str) -> list[tuple[str, dict[str, Any]]]:
+        """Committed records of ``kind`` as ``(key, document)``, ordered by key."""
+        self._check_open("list_records")
+        with self._state_lock:
+            found = [
+                (k, text) for (k_kind, k), text in self._state.records.items() if k_kind == kind
+            ]
+        return [(key, json.loads(text)) for key, text in sorted(found)]
 
     def count_outcomes(self) -> dict[EnumMessageOutcome, int]:
         """Inbox records by outcome plus dead letters without an envelope id (all keys present)."""

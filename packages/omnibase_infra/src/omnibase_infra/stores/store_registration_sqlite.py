@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import sqlite3
 import threading
@@ -343,6 +344,13 @@ class StoreRegistrationSqlite:
         """Committed dead letters in the order they were recorded."""
         found = self._read_all("list_dead_letters", rows.SELECT_DEAD_LETTERS, ())
         return [rows.dead_letter_from_row(row) for row in found]
+
+    def list_records(self, kind: str) -> list[tuple[str, dict[str, Any]]]:
+        """Committed records of ``kind`` as ``(key, document)``, ordered by key."""
+        found = self._read_all(
+            "list_records", "SELECT key, document FROM records WHERE kind = ? ORDER BY key", (kind,)
+        )
+        return [(key, json.loads(text)) for key, text in found]
 
     def count_outcomes(self) -> dict[EnumMessageOutcome, int]:
         """Inbox records by outcome plus dead letters without an envelope id (all keys present)."""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, NoReturn, TypeVar
@@ -35,6 +36,8 @@ _SET_REQUESTED = (
 )
 _GET_TICK = "SELECT tick_now FROM tick_clocks WHERE partition_key = ?"
 _SET_TICK = "INSERT OR REPLACE INTO tick_clocks (partition_key, tick_now) VALUES (?, ?)"
+_GET_RECORD = "SELECT document FROM records WHERE kind = ? AND key = ?"
+_PUT_RECORD = "INSERT OR REPLACE INTO records (kind, key, document) VALUES (?, ?, ?)"
 _SAVEPOINT = "onex_message"
 #: What SQLite and the driver raise for a value they cannot hold (an integer beyond 64 bits, an
 #: unencodable string, a non-finite number or non-JSON value in a document, an oversized value).
@@ -209,6 +212,20 @@ class StoreRegistrationSqliteTransaction:
             "StoreRegistrationSqlite.set_tick_clock", "the partition key", partition_key
         )
         self._cursor.execute(_SET_TICK, (partition_key, to_db_micros(now)))
+
+    # --- keyed JSON records ---------------------------------------------------------------------
+    def get_record(self, kind: str, key: str) -> dict[str, Any] | None:
+        """The document under ``(kind, key)``, or ``None``."""
+        row = self._cursor.execute(_GET_RECORD, (kind, key)).fetchone()
+        if row is None:
+            return None
+        document: dict[str, Any] = json.loads(row[0])
+        return document
+
+    def put_record(self, kind: str, key: str, document: Mapping[str, Any]) -> None:
+        """Insert or replace the document under ``(kind, key)``, as canonical JSON text."""
+        text = checks.check_record("StoreRegistrationSqlite.put_record", kind, key, document)
+        self._cursor.execute(_PUT_RECORD, (kind, key, text))
 
     # --- outputs -------------------------------------------------------------------------------
     def append_events(self, events: Sequence[ModelLifecycleEvent]) -> None:

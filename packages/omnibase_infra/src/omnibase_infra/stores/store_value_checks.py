@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from omnibase_core.enums import EnumCoreErrorCode
 from omnibase_infra.models import ModelDeadLetter, ModelLifecycleEvent, ModelRegistrationProjection
 from omnibase_infra.stores.model_store_data_error import ModelStoreDataError
 from omnibase_infra.wire import (
+    canonical_json,
     find_violation,
     instant_violation,
     integer_violation,
@@ -98,3 +100,22 @@ def check_dead_letter(where: str, letter: ModelDeadLetter) -> None:
     problem = find_violation(values)
     if problem is not None:
         raise refuse(where, f"dead letter {letter.dead_letter_id}", problem)
+
+
+def check_record(where: str, kind: str, key: str, document: Mapping[str, Any]) -> str:
+    """The canonical JSON text of a record's ``document``, after holding ``kind``, ``key`` and
+    ``document`` to the wire limits. Raises ``ModelStoreDataError`` for a non-text or empty
+    kind or key, a value beyond the limits, or a document that is not a JSON object."""
+    for what, text in (("the record kind", kind), ("the record key", key)):
+        if not isinstance(text, str) or not text:
+            raise refuse(where, what, f"{text!r} is not a non-empty string")
+        check_text(where, what, text)
+    if not isinstance(document, Mapping):
+        raise refuse(where, "the record", f"a {type(document).__name__} is not a JSON object")
+    violation = find_violation(dict(document))
+    if violation is not None:
+        raise refuse(where, "the record", violation)
+    try:
+        return canonical_json(document)
+    except (TypeError, ValueError) as exc:
+        raise refuse(where, "the record", f"not JSON: {exc}") from None

@@ -6,6 +6,9 @@ integer order is time order. UUIDs are canonical lower-case strings. Mappings ar
 
 Step 2: ``dead_letters.raw_escaped`` (0/1): the raw line is kept escaped because it was not
 valid UTF-8 or held a NUL byte.
+
+Step 3: ``records``: the keyed JSON records nodes keep their own small tables in (canonical
+JSON text, see :mod:`omnibase_infra.wire.wire_canonical`).
 """
 
 from __future__ import annotations
@@ -74,6 +77,17 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         2,
         """
         ALTER TABLE dead_letters ADD COLUMN raw_escaped INTEGER NOT NULL DEFAULT 0;
+        """,
+    ),
+    (
+        3,
+        """
+        CREATE TABLE records (
+            kind TEXT NOT NULL,
+            key TEXT NOT NULL,
+            document TEXT NOT NULL,
+            PRIMARY KEY (kind, key)
+        ) WITHOUT ROWID;
         """,
     ),
 )
