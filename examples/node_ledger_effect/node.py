@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Final
 from uuid import UUID
@@ -18,6 +17,7 @@ from omnibase_core.models.events import ModelEventEnvelope
 from omnibase_core.nodes import NodeEffect
 from omnibase_core.services import ServiceHandlerRegistry
 from omnibase_infra.runtime import (
+    ModelBatchKeys,
     ModelPayloadCatalog,
     freeze_transaction_handlers,
     run_transaction_handlers,
@@ -79,7 +79,5 @@ class NodeLedgerEffect(NodeEffect):
         handlers = self._route_envelope(envelope, self.default_routing_strategy)
         return await run_transaction_handlers(type(self).__name__, envelope, handlers, txn)
 
-    def prefetch(
-        self, txn: ProtocolRecordTransaction, inbox_ids: Sequence[UUID], keys: Sequence[UUID]
-    ) -> None:
+    def prefetch(self, txn: ProtocolRecordTransaction, batch: ModelBatchKeys) -> None:
         """Nothing to read ahead: each command reads one small record."""

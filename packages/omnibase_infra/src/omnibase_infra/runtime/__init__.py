@@ -1,6 +1,7 @@
 """The node engine and what surrounds it: the line reader, the wire codec, the protocol a node
 implements to run on the engine. Nothing here knows any particular node."""
 
+from omnibase_infra.runtime.model_batch_keys import ModelBatchKeys
 from omnibase_infra.runtime.model_message_refused_error import ModelMessageRefusedError
 from omnibase_infra.runtime.model_payload_catalog import ModelPayloadCatalog
 from omnibase_infra.runtime.model_run_summary import ModelRunSummary
@@ -17,6 +18,7 @@ from omnibase_infra.runtime.wire_lines import is_blank_line, iter_wire_lines
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
+    "ModelBatchKeys",
     "ModelMessageRefusedError",
     "ModelPayloadCatalog",
     "ModelRunSummary",

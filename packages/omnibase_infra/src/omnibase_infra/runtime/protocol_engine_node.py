@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from omnibase_core.models.dispatch import ModelHandlerOutput
 from omnibase_core.models.events import ModelEventEnvelope
+from omnibase_infra.runtime.model_batch_keys import ModelBatchKeys
 from omnibase_infra.runtime.model_payload_catalog import ModelPayloadCatalog
 from omnibase_infra.stores.protocol_engine_transaction import ProtocolEngineTransaction
 
@@ -57,8 +57,9 @@ class ProtocolEngineNode(Protocol[TxnT_contra]):
         matches. Raises whatever a handler raises, wrapped as routing wraps it."""
         ...
 
-    def prefetch(self, txn: TxnT_contra, inbox_ids: Sequence[UUID], keys: Sequence[UUID]) -> None:
-        """Read ahead what a batch with these inbox keys and partition keys will read."""
+    def prefetch(self, txn: TxnT_contra, batch: ModelBatchKeys) -> None:
+        """Read ahead what a batch with these inbox keys and partition keys will read (a
+        store that reads on demand does nothing, and the keys are then never computed)."""
         ...
 
     def get_routing_table(self) -> dict[str, list[str]]:

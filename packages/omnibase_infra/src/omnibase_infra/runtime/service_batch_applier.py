@@ -19,6 +19,7 @@ from omnibase_core.models.errors import ModelOnexError
 from omnibase_core.models.events import ModelEventEnvelope
 from omnibase_infra.enums import EnumDeadLetterReason, EnumMessageOutcome
 from omnibase_infra.models import ModelDeadLetter, ModelLifecycleEvent, ModelPartition
+from omnibase_infra.runtime.model_batch_keys import ModelBatchKeys
 from omnibase_infra.runtime.model_message_refused_error import ModelMessageRefusedError
 from omnibase_infra.runtime.protocol_engine_node import ProtocolEngineNode, TxnT
 from omnibase_infra.runtime.service_run_progress import ModelEngineTally
@@ -110,19 +111,24 @@ class ServiceBatchApplier(Generic[TxnT]):
         return local, events
 
     def _prefetch(self, txn: TxnT, batch: list[ModelEngineItem]) -> None:
-        """Hand the node the batch's inbox keys and partition keys to read ahead."""
-        inbox_ids: list[UUID] = []
-        keys: list[UUID] = []
-        for item in batch:
-            value = item.value
-            inbox_id = self.inbox_id(value)
-            if inbox_id is not None:
-                inbox_ids.append(inbox_id)
-            if not isinstance(value, ModelDeadLetter):
-                key = self._node.partition_key(value.payload)
-                if key is not None:
-                    keys.append(key)
-        self._node.prefetch(txn, inbox_ids, keys)
+        """Offer the node the batch's inbox keys and partition keys to read ahead (computed
+        only if it asks)."""
+
+        def compute() -> tuple[list[UUID], list[UUID]]:
+            inbox_ids: list[UUID] = []
+            keys: list[UUID] = []
+            for item in batch:
+                value = item.value
+                inbox_id = self.inbox_id(value)
+                if inbox_id is not None:
+                    inbox_ids.append(inbox_id)
+                if not isinstance(value, ModelDeadLetter):
+                    key = self._node.partition_key(value.payload)
+                    if key is not None:
+                        keys.append(key)
+            return inbox_ids, keys
+
+        self._node.prefetch(txn, ModelBatchKeys(compute))
 
     async def _apply_one(
         self,
@@ -148,7 +154,8 @@ class ServiceBatchApplier(Generic[TxnT]):
             return
 
         envelope = value
-        key = self._node.partition_key(envelope.payload)
+        # one partition owns every key: the partition rule is not even asked
+        key = self._node.partition_key(envelope.payload) if self._partition.count > 1 else None
         inbox_id = self._inbox_key(envelope.envelope_id, key)
         if txn.get_outcome(inbox_id) is not None:
             tally.duplicates += 1

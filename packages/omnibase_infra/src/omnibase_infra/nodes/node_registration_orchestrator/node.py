@@ -16,7 +16,6 @@ Files of this node:
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Final
 from uuid import UUID
@@ -36,6 +35,7 @@ from omnibase_infra.nodes.node_registration_orchestrator.models import (
     ModelRegistrationSettings,
     ModelRuntimeTick,
 )
+from omnibase_infra.runtime.model_batch_keys import ModelBatchKeys
 from omnibase_infra.runtime.model_payload_catalog import ModelPayloadCatalog
 from omnibase_infra.runtime.transaction_handlers import run_transaction_handlers
 from omnibase_infra.stores.protocol_registration_transaction import (
@@ -129,17 +129,12 @@ class NodeRegistrationOrchestrator(NodeOrchestrator):
         handlers = self._route_envelope(envelope, self.default_routing_strategy)
         return await run_transaction_handlers(type(self).__name__, envelope, handlers, txn)
 
-    def prefetch(
-        self,
-        txn: ProtocolRegistrationTransaction,
-        inbox_ids: Sequence[UUID],
-        keys: Sequence[UUID],
-    ) -> None:
+    def prefetch(self, txn: ProtocolRegistrationTransaction, batch: ModelBatchKeys) -> None:
         """Let a store that reads ahead (PostgreSQL) fetch the batch's inbox records and node
-        rows in one round trip; other stores read on demand."""
+        rows in one round trip; other stores read on demand (and the keys are not computed)."""
         read_ahead = getattr(txn, "prefetch", None)
         if read_ahead is not None:
-            read_ahead(list(inbox_ids), list(keys))
+            read_ahead(batch.inbox_ids, batch.partition_keys)
 
     async def process(self, envelope: ModelEventEnvelope[Any]) -> list[ModelHandlerOutput]:
         """Not available: this node's handlers read inside a store transaction.
