@@ -39,6 +39,14 @@ that commits later with a smaller sequence."""
 ENCODE_ERRORS = (UnicodeError, OverflowError, ValueError, TypeError)
 NODE_LOCKS = 1_001
 CLOCK_LOCKS = 1_002
+#: Advisory-lock namespace of a keyed JSON record that does not exist yet.
+RECORD_LOCKS = 1_003
+GET_RECORD = "SELECT document FROM records WHERE kind = %s AND key = %s FOR UPDATE"
+PUT_RECORD = (
+    "INSERT INTO records (kind, key, document) VALUES (%s, %s, %s) "
+    "ON CONFLICT (kind, key) DO UPDATE SET document = EXCLUDED.document"
+)
+LIST_RECORDS = 'SELECT key, document FROM records WHERE kind = %s ORDER BY key COLLATE "C"'
 """Advisory lock namespaces (first key of the two-key form) for rows that do not exist yet."""
 
 NODE_COLUMNS = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from typing import Protocol
+from typing import Any, Protocol
 
 from omnibase_infra.enums import EnumMessageOutcome, EnumRegistrationState
 from omnibase_infra.models import (
@@ -59,6 +59,10 @@ class ProtocolRegistrationStore(Protocol):
 
     def list_dead_letters(self) -> list[ModelDeadLetter]:
         """Every dead letter in the order it was recorded."""
+        ...
+
+    def list_records(self, kind: str) -> list[tuple[str, dict[str, Any]]]:
+        """Committed keyed JSON records of ``kind`` as ``(key, document)``, ordered by key."""
         ...
 
     def count_outcomes(self) -> dict[EnumMessageOutcome, int]:

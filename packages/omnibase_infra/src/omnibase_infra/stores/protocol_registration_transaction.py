@@ -15,14 +15,15 @@ from omnibase_infra.models import (
     ModelPartition,
     ModelRegistrationProjection,
 )
-from omnibase_infra.stores.protocol_engine_transaction import ProtocolEngineTransaction
+from omnibase_infra.stores.protocol_record_transaction import ProtocolRecordTransaction
 
 
-class ProtocolRegistrationTransaction(ProtocolEngineTransaction, Protocol):
+class ProtocolRegistrationTransaction(ProtocolRecordTransaction, Protocol):
     """One open transaction: reads see its own writes; everything commits or nothing does.
 
     The engine's part (inbox, outbox, dead letters, savepoints) comes from
-    :class:`ProtocolEngineTransaction`; the node rows and the small per-node and per-partition
+    :class:`ProtocolEngineTransaction`, the keyed JSON records every node may keep from
+    :class:`ProtocolRecordTransaction`; the node rows and the small per-node and per-partition
     memories below are the registration orchestrator's own.
 
     Reads of node rows lock them until the end of the transaction where the backend supports

@@ -27,6 +27,7 @@ conversions in ``postgres_rows``.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -279,10 +280,6 @@ class StoreRegistrationPostgres:
         if conn.broken or conn.closed:
             self._discard(conn)
 
-    def active_transaction(self) -> ProtocolRegistrationTransaction:
-        """The transaction open in this thread; ``ModelOnexError(INVALID_STATE)`` outside one."""
-        return self._transactions.active()
-
     # --- committed reads -----------------------------------------------------------------------
     def _read(self, method: str, query: str, params: Sequence[Any] = ()) -> list[Any]:
         self._ensure_migrated()
@@ -331,6 +328,11 @@ class StoreRegistrationPostgres:
         """Committed dead letters in the order they were recorded."""
         found = self._read("list_dead_letters", rows.SELECT_DEAD_LETTERS)
         return [rows.dead_letter_from_row(row) for row in found]
+
+    def list_records(self, kind: str) -> list[tuple[str, dict[str, Any]]]:
+        """Committed records of ``kind`` as ``(key, document)``, ordered by key."""
+        found = self._read("list_records", rows.LIST_RECORDS, (kind,))
+        return [(key, json.loads(text)) for key, text in found]
 
     def count_outcomes(self) -> dict[EnumMessageOutcome, int]:
         """Inbox records by outcome plus dead letters without an envelope id (all keys present)."""

@@ -8,7 +8,8 @@ roll back.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -289,6 +290,24 @@ class StoreRegistrationPostgresTransaction:
         )
         self._known_clocks[partition_key] = now
         self._pending_clocks[partition_key] = now
+
+    # --- keyed JSON records ---------------------------------------------------------------------
+    def get_record(self, kind: str, key: str) -> dict[str, Any] | None:
+        """The document under ``(kind, key)``, its row locked (absent: its key locked)."""
+        row = self._execute("get_record", rows.GET_RECORD, (kind, key)).fetchone()
+        if row is None:
+            self._lock_key("get_record", rows.RECORD_LOCKS, f"{kind}\x1f{key}")
+            row = self._execute("get_record", rows.GET_RECORD, (kind, key)).fetchone()
+        if row is None:
+            return None
+        document: dict[str, Any] = json.loads(row[0])
+        return document
+
+    def put_record(self, kind: str, key: str, document: Mapping[str, Any]) -> None:
+        """Insert or replace the document under ``(kind, key)`` as canonical JSON text (sent at
+        once, so a savepoint covers it)."""
+        text = checks.check_record("StoreRegistrationPostgres.put_record", kind, key, document)
+        self._execute("put_record", rows.PUT_RECORD, (kind, key, text))
 
     # --- outputs -------------------------------------------------------------------------------
     def append_events(self, events: Sequence[ModelLifecycleEvent]) -> None:

@@ -16,8 +16,8 @@ TxnT = TypeVar("TxnT")
 class StoreTransactionSlot(Generic[TxnT]):
     """The transaction each thread has open on one store, shared by every backend.
 
-    Transactions do not nest and belong to the thread that opened them: handlers reach the
-    runtime's transaction through :meth:`active` without it being passed around.
+    Transactions do not nest and belong to the thread that opened them; the slot only enforces
+    that. Nothing looks the open transaction up: the engine hands it to the node explicitly.
     """
 
     __slots__ = ("_local", "_store_name", "_url")
@@ -45,15 +45,3 @@ class StoreTransactionSlot(Generic[TxnT]):
             yield txn
         finally:
             self._local.transaction = None
-
-    def active(self) -> TxnT:
-        """This thread's open transaction; ``ModelOnexError(INVALID_STATE)`` outside one."""
-        txn: TxnT | None = getattr(self._local, "transaction", None)
-        if txn is None:
-            raise ModelOnexError(
-                f"{self._store_name}.active_transaction: no transaction is open in this "
-                "thread; call it only inside a 'with store.transaction():' block",
-                EnumCoreErrorCode.INVALID_STATE,
-                {"store_url": self._url},
-            )
-        return txn

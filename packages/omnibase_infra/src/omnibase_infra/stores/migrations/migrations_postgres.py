@@ -12,6 +12,9 @@ numbers (``1e+23`` comes back as ``100000000000000000000000``) and reorders keys
 keep the values ``jsonb`` had already made of them). ``dead_letters.line_number`` becomes
 ``bigint`` (a file's line numbers are not bounded by 2**31) and ``dead_letters.raw_escaped``
 records that the raw line is kept escaped (it was not valid UTF-8 or held a NUL byte).
+
+Step 3 adds ``records``, the keyed JSON records nodes keep their own small tables in, as
+canonical JSON ``text`` for the same reason.
 """
 
 from __future__ import annotations
@@ -86,6 +89,17 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         ALTER TABLE dead_letters
             ALTER COLUMN line_number TYPE bigint,
             ADD COLUMN raw_escaped boolean NOT NULL DEFAULT false;
+        """,
+    ),
+    (
+        3,
+        """
+        CREATE TABLE records (
+            kind text NOT NULL,
+            key text NOT NULL,
+            document text NOT NULL,
+            PRIMARY KEY (kind, key)
+        );
         """,
     ),
 )
