@@ -14,7 +14,7 @@ from omnibase_infra.stores.protocol_record_store import ProtocolRecordStore
 from omnibase_infra.stores.protocol_record_transaction import ProtocolRecordTransaction
 from omnibase_infra.wire import INT64_MAX, INT64_MIN, canonical_mapping
 
-TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"))
+TEXT = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"))
 JSON_SCALARS = (
     st.none()
     | st.booleans()

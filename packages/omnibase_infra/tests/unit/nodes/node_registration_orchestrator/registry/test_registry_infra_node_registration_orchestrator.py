@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
 from omnibase_core.enums import EnumCoreErrorCode, EnumMessageCategory, EnumNodeKind
 from omnibase_core.models.errors import ModelOnexError
+from omnibase_core.protocols.protocol_message_handler import ProtocolMessageHandler
 from omnibase_infra.nodes.node_registration_orchestrator.handlers import (
     HandlerNodeHeartbeat,
     HandlerNodeIntrospected,
@@ -54,7 +55,8 @@ def test_handler_kind_category_and_message_types(handler_id: str) -> None:
 
 def test_registering_after_create_raises_invalid_state() -> None:
     registry = RegistryInfraNodeRegistrationOrchestrator.create_registry()
-    extra = HandlerNodeHeartbeat(ModelRegistrationSettings())
+    # the registry checks a transaction handler's shape; it never calls handle() itself
+    extra = cast(ProtocolMessageHandler, HandlerNodeHeartbeat(ModelRegistrationSettings()))
     with pytest.raises(ModelOnexError) as info:
         registry.register_handler(extra)
     assert info.value.error_code is EnumCoreErrorCode.INVALID_STATE
