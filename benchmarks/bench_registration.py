@@ -58,7 +58,7 @@ def worker(store_url: str, path: Path) -> None:
     err = io.StringIO()
     with open(os.devnull, "w", encoding="utf-8") as out:
         started = time.perf_counter()
-        summary = run_file(
+        summary, _status, _account = run_file(
             path, store, partition=ModelPartition(), batch_size=500, out=out, err=err
         )
         elapsed = time.perf_counter() - started
