@@ -29,7 +29,6 @@ Rules:
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -47,7 +46,7 @@ from omnibase_infra.runtime.model_payload_catalog import ModelPayloadCatalog
 from omnibase_infra.wire import (
     escape_raw,
     find_violation,
-    parse_json_integer,
+    load_wire_json,
     parse_wire_instant,
     storable_text,
 )
@@ -64,14 +63,6 @@ _ENVELOPE_FIELDS: Final = frozenset(ModelEventEnvelope.model_fields)
 _MAX_DETAIL_ERRORS: Final = 5
 #: The catalog of a codec call given none: every payload stays raw JSON.
 _NO_PAYLOADS: Final = ModelPayloadCatalog()
-_decode_json = json.JSONDecoder(parse_int=parse_json_integer).decode
-#: What a JSON text must contain to hold a value beyond the wire limits: a NUL or surrogate
-#: escape (strict UTF-8 and strict JSON admit no other way in), a non-finite literal, an
-#: integer of 19 digits or more, an exponent of three digits. A line without any of them
-#: needs no walk of its values (the walk decides whenever one appears).
-_MAY_BREAK_LIMITS: Final = re.compile(
-    r"\\u(?:0000|[dD][89a-fA-F])|NaN|Infinity|\d{19}|[eE][+-]?\d{3}"
-)
 
 
 def dead_letter_id(
@@ -203,7 +194,7 @@ def decode_line(
             line_number=line_number,
         )
     try:
-        parsed = _decode_json(text)
+        parsed, may_break_limits = load_wire_json(text)
     except (ValueError, RecursionError) as exc:
         return make_dead_letter(
             EnumDeadLetterReason.UNPARSEABLE,
@@ -219,7 +210,7 @@ def decode_line(
         source=source,
         line_number=line_number,
         accepted_at=accepted_at,
-        check_limits=_MAY_BREAK_LIMITS.search(text) is not None,
+        check_limits=may_break_limits,
     )
 
 

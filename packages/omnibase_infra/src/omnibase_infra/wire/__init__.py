@@ -11,8 +11,8 @@ from omnibase_infra.wire.wire_limits import (
     INT64_MIN,
     find_violation,
     integer_violation,
+    load_wire_json,
     number_violation,
-    parse_json_integer,
     text_violation,
 )
 from omnibase_infra.wire.wire_text import (
@@ -33,8 +33,8 @@ __all__ = [
     "find_violation",
     "instant_violation",
     "integer_violation",
+    "load_wire_json",
     "number_violation",
-    "parse_json_integer",
     "parse_wire_instant",
     "printable",
     "raw_needs_escaping",

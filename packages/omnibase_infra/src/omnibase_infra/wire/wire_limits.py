@@ -13,11 +13,13 @@ SQLite, PostgreSQL) holds it exactly and returns it unchanged.
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from enum import Enum
-from typing import Final
+from typing import Any, Final
 from uuid import UUID
 
 from omnibase_infra.wire.wire_instants import instant_violation
@@ -31,21 +33,60 @@ INT64_MAX: Final = 2**63 - 1
 _MAX_SHOWN_DIGITS: Final = 24
 #: Longest JSON integer literal that can be a 64-bit integer (``-9223372036854775808``).
 _LONGEST_INT64_LITERAL: Final = 20
+_INTEGER_LITERAL: Final = re.compile(r"-?\d+")
 
 
-class _IntegerLiteral(str):
-    """A JSON integer literal too long to be a 64-bit integer, kept as its text (converting
-    thousands of digits would cost time and can exceed Python's conversion limit)."""
+class _NumberLiteral(str):
+    """A JSON number beyond the limits, kept as its literal text: an integer outside 64 bits
+    (converting thousands of digits would cost time and can exceed Python's conversion limit),
+    ``NaN``, ``Infinity`` or a literal beyond the double range."""
 
     __slots__ = ()
 
 
-def parse_json_integer(literal: str) -> int | str:
-    """``parse_int`` hook for ``json.loads``: the integer, or, for a literal too long to be a
-    64-bit integer, a marker that :func:`find_violation` reports with its path."""
+class _Flags:
+    """How many numbers beyond the limits the JSON hooks have met (only ever grows)."""
+
+    count = 0
+
+
+def _flag(literal: str) -> _NumberLiteral:
+    _Flags.count += 1
+    return _NumberLiteral(literal)
+
+
+def _parse_int(literal: str) -> int | str:
     if len(literal) <= _LONGEST_INT64_LITERAL:
-        return int(literal)
-    return _IntegerLiteral(literal)
+        value = int(literal)
+        if INT64_MIN <= value <= INT64_MAX:
+            return value
+    return _flag(literal)
+
+
+def _parse_float(literal: str) -> float | str:
+    value = float(literal)
+    return value if _isfinite(value) else _flag(literal)
+
+
+_decode: Final = json.JSONDecoder(
+    parse_int=_parse_int, parse_float=_parse_float, parse_constant=_flag
+).decode
+
+
+def load_wire_json(text: str) -> tuple[Any, bool]:
+    """Parse one line's JSON ``text`` (decoded from UTF-8); returns the value and whether it
+    *may* break a wire limit, in which case :func:`find_violation` must walk it.
+
+    Numbers are checked while parsing: an integer beyond 64 bits and a non-finite number
+    (``NaN``, ``Infinity``, a literal beyond the double range) are kept as their literal text,
+    which :func:`find_violation` reports with its path. A NUL or a lone surrogate can only enter
+    a string or a key of text decoded from UTF-8 through a ``\\u`` escape, so a text without
+    one holds none. Raises ``ValueError`` (``json.JSONDecodeError``) and ``RecursionError`` as
+    ``json.loads``.
+    """
+    flagged = _Flags.count
+    value = _decode(text)
+    return value, _Flags.count != flagged or "\\u" in text
 
 
 def text_violation(text: str) -> str | None:
@@ -136,12 +177,18 @@ def _locate_violation(value: object, path: str) -> str | None:
     while stack:
         item, where = stack.pop()
         problem: str | None = None
-        if isinstance(item, _IntegerLiteral):
+        if isinstance(item, _NumberLiteral):
             shown = item if len(item) <= _MAX_SHOWN_DIGITS else f"{item[:_MAX_SHOWN_DIGITS]}..."
-            problem = (
-                f"integer {shown} ({len(item.lstrip('-'))} digits) is outside the signed 64-bit "
-                f"range {INT64_MIN} .. {INT64_MAX}"
-            )
+            if _INTEGER_LITERAL.fullmatch(item):
+                problem = (
+                    f"integer {shown} ({len(item.lstrip('-'))} digits) is outside the signed "
+                    f"64-bit range {INT64_MIN} .. {INT64_MAX}"
+                )
+            else:
+                problem = (
+                    f"number {shown} is not finite; NaN and the infinities (and number literals "
+                    "beyond the double range) are not allowed"
+                )
         elif isinstance(item, str):
             problem = text_violation(item)
         elif isinstance(item, bool) or item is None:
