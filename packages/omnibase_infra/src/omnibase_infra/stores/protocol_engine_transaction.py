@@ -20,9 +20,11 @@ class ProtocolEngineTransaction(Protocol):
 
     def savepoint(self) -> AbstractContextManager[None]:
         """A nested unit for one message: when the block raises ``ModelStoreDataError`` (the
-        store cannot hold a value of that message), every write made in the block is undone,
-        the transaction stays usable for the next message, and the error propagates. Any other
-        error propagates and leaves the whole transaction to be rolled back."""
+        store cannot hold a value of that message), every write made in the block (rows,
+        records, events, inbox records, dead letters) is undone, the transaction stays usable
+        for the next message, and the error propagates. Writes of the block reach the store
+        before the block ends, so a refusal surfaces inside it. Any other error propagates and
+        leaves the whole transaction to be rolled back."""
         ...
 
     def get_outcome(self, envelope_id: UUID) -> EnumMessageOutcome | None:
@@ -45,5 +47,7 @@ class ProtocolEngineTransaction(Protocol):
         ...
 
     def add_dead_letter(self, dead_letter: ModelDeadLetter) -> None:
-        """Keep a dead-lettered input with its reason; idempotent on ``dead_letter_id``."""
+        """Keep a dead-lettered input with its reason; idempotent on ``dead_letter_id`` (a
+        second add of the same id writes nothing), so re-reading an input after a crash never
+        doubles a dead letter."""
         ...
