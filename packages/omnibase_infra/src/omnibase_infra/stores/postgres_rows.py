@@ -24,9 +24,9 @@ from omnibase_infra.models import (
     ModelRegistrationProjection,
     partition_hash,
 )
+from omnibase_infra.stores.json_text import ENCODE_ERRORS as ENCODE_ERRORS
+from omnibase_infra.stores.json_text import dumps as dumps
 
-dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
-"""Compact JSON text of a document (key order kept); raises for a value JSON cannot hold."""
 loads = json.loads
 MIGRATION_LOCK = zlib.crc32(b"omnibase_infra.registration.migrate")
 """Key of the advisory lock that serialises migrations across processes."""
@@ -34,9 +34,6 @@ OUTBOX_LOCK = zlib.crc32(b"omnibase_infra.registration.outbox")
 """Key of the advisory lock held from a transaction's outbox insert to its commit, so that
 outbox ``sequence`` order is commit order: a reader paging by sequence never skips an event
 that commits later with a smaller sequence."""
-#: What the JSON encoder raises for a value it cannot write: an unencodable string, a
-#: non-finite number, a value that is not JSON.
-ENCODE_ERRORS = (UnicodeError, OverflowError, ValueError, TypeError)
 NODE_LOCKS = 1_001
 CLOCK_LOCKS = 1_002
 #: Advisory-lock namespace of a keyed JSON record that does not exist yet.

@@ -23,9 +23,9 @@ from omnibase_infra.models import (
     ModelRegistrationProjection,
     partition_hash,
 )
+from omnibase_infra.stores.json_text import dumps as _dumps
 from omnibase_infra.stores.timestamps import from_db_micros, to_db_micros
 
-_dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
 _loads = json.loads
 
 NODE_COLUMNS = (
