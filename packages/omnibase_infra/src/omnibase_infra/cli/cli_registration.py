@@ -348,24 +348,23 @@ def _partition(spec: str) -> ModelPartition:
         raise argparse.ArgumentTypeError(exc.message) from None
 
 
-def _non_negative_int(text: str) -> int:
+def _whole_number(text: str, minimum: int, rule: str) -> int:
+    """``text`` as an integer of at least ``minimum``; ``rule`` says so in the error."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} must be 0 or more")
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"{value} must be {rule}")
     return value
+
+
+def _non_negative_int(text: str) -> int:
+    return _whole_number(text, 0, "0 or more")
 
 
 def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
-    return value
+    return _whole_number(text, 1, "at least 1")
 
 
 def _minutes(text: str) -> float:
