@@ -1,7 +1,10 @@
 """Registration stores: one protocol, one implementation per backend, chosen by URL."""
 
+from omnibase_infra.stores.model_lease_lost_error import ModelLeaseLostError
 from omnibase_infra.stores.model_store_data_error import ModelStoreDataError
 from omnibase_infra.stores.model_store_url import ModelStoreUrl
+from omnibase_infra.stores.protocol_lease_store import ProtocolLeaseStore
+from omnibase_infra.stores.protocol_partition_leases import ProtocolPartitionLeases
 from omnibase_infra.stores.protocol_registration_store import ProtocolRegistrationStore
 from omnibase_infra.stores.protocol_registration_transaction import (
     ProtocolRegistrationTransaction,
@@ -11,8 +14,11 @@ from omnibase_infra.stores.store_registration_memory import StoreRegistrationMem
 from omnibase_infra.stores.store_registration_sqlite import StoreRegistrationSqlite
 
 __all__ = [
+    "ModelLeaseLostError",
     "ModelStoreDataError",
     "ModelStoreUrl",
+    "ProtocolLeaseStore",
+    "ProtocolPartitionLeases",
     "ProtocolRegistrationStore",
     "ProtocolRegistrationTransaction",
     "StoreRegistrationMemory",

@@ -18,6 +18,16 @@ class ProtocolEngineTransaction(Protocol):
     offers at least this; a node's handlers and intents use the node's richer protocol.
     """
 
+    def check_lease(self, name: str, token: int) -> None:
+        """Fence this transaction by lease ``name`` held with ``token``: raises
+        ``ModelLeaseLostError`` when the store's token for ``name`` is no longer ``token``
+        (another process took the lease over), after which the batch must be rolled back and
+        not acknowledged. Called first in a batch transaction. Where the backend has row locks
+        the lease row stays share-locked until the transaction ends, so a takeover (which
+        bumps the token) waits for this batch: the batch commits before it or not at all.
+        Raises ``ModelOnexError(VALIDATION_ERROR)`` for a bad name or token."""
+        ...
+
     def savepoint(self) -> AbstractContextManager[None]:
         """A nested unit for one message: when the block raises ``ModelStoreDataError`` (the
         store cannot hold a value of that message), every write made in the block (rows,

@@ -12,6 +12,7 @@ from omnibase_infra.models import (
     ModelLifecycleEvent,
     ModelRegistrationProjection,
 )
+from omnibase_infra.stores.protocol_partition_leases import ProtocolPartitionLeases
 from omnibase_infra.stores.protocol_registration_transaction import (
     ProtocolRegistrationTransaction,
 )
@@ -68,6 +69,20 @@ class ProtocolRegistrationStore(Protocol):
     def count_outcomes(self) -> dict[EnumMessageOutcome, int]:
         """How many distinct inputs ended in each outcome (all three keys always present):
         inbox records by outcome, plus dead letters that had no readable envelope id."""
+        ...
+
+    # --- leases and the outbox relay (see ProtocolLeaseStore) -----------------------------------
+    def open_leases(self, owner: str) -> ProtocolPartitionLeases:
+        """Open this process's lease manager; see :class:`ProtocolLeaseStore`."""
+        ...
+
+    def relay_cursor(self, name: str) -> int:
+        """The sequence of the last event relay ``name`` has published (``0``: none yet)."""
+        ...
+
+    def advance_relay_cursor(self, name: str, sequence: int, token: int) -> None:
+        """Move relay ``name``'s cursor, fenced by lease ``name``; see
+        :class:`ProtocolLeaseStore`."""
         ...
 
     def close(self) -> None:

@@ -20,10 +20,16 @@ from omnibase_infra.models import (
     ModelPartition,
     ModelRegistrationProjection,
 )
+from omnibase_infra.stores import lease_checks
 from omnibase_infra.stores import store_value_checks as checks
+from omnibase_infra.stores.model_lease_lost_error import ModelLeaseLostError
 from omnibase_infra.stores.model_store_data_error import ModelStoreDataError
 from omnibase_infra.stores.protocol_registration_transaction import (
     ProtocolRegistrationTransaction,
+)
+from omnibase_infra.stores.store_partition_leases_memory import (
+    MemoryLeaseTable,
+    StorePartitionLeasesMemory,
 )
 from omnibase_infra.stores.store_transaction_slot import StoreTransactionSlot
 from omnibase_infra.stores.timestamps import require_aware
@@ -66,9 +72,21 @@ class _MemoryTransaction:
     ``ModelStoreDataError``.
     """
 
-    def __init__(self, committed: _MemoryState) -> None:
+    def __init__(self, committed: _MemoryState, leases: MemoryLeaseTable) -> None:
         self._committed = committed
+        self._leases = leases
         self._staged = _MemoryState()
+
+    def check_lease(self, name: str, token: int) -> None:
+        """Raise ``ModelLeaseLostError`` unless lease ``name``'s token is still ``token``
+        (token bumps wait for this transaction: they take the store's transaction lock)."""
+        where = "StoreRegistrationMemory.check_lease"
+        lease_checks.check_name(where, name)
+        lease_checks.check_whole(where, token, "token", 1)
+        with self._leases.lock:
+            current = self._leases.tokens.get(name)
+        if current != token:
+            raise ModelLeaseLostError(where, name, token, current)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
@@ -220,12 +238,48 @@ class StoreRegistrationMemory:
         self._transactions: StoreTransactionSlot[_MemoryTransaction] = StoreTransactionSlot(
             "StoreRegistrationMemory", self._url
         )
+        self._leases = MemoryLeaseTable()
         self._closed = False
 
     @property
     def url(self) -> str:
         """The store URL (``memory://``)."""
         return self._url
+
+    # --- leases and the relay cursor ------------------------------------------------------------
+    def open_leases(self, owner: str) -> StorePartitionLeasesMemory:
+        """A lease manager for ``owner``; several may share this store (one process's threads).
+        Raises ``VALIDATION_ERROR`` for a blank owner, ``INVALID_STATE`` once closed."""
+        self._check_open("open_leases")
+        return StorePartitionLeasesMemory(self._leases, owner, self._exclusive)
+
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """Hold the transaction lock (no transaction of this thread may be open)."""
+        self._transactions.require_none_open()
+        with self._transaction_lock:
+            yield
+
+    def relay_cursor(self, name: str) -> int:
+        """The last sequence relay ``name`` published (``0``: none)."""
+        lease_checks.check_name("StoreRegistrationMemory.relay_cursor", name)
+        self._check_open("relay_cursor")
+        with self._leases.lock:
+            return self._leases.cursors.get(name, 0)
+
+    def advance_relay_cursor(self, name: str, sequence: int, token: int) -> None:
+        """Move relay ``name``'s cursor to ``sequence``, fenced by lease ``name`` and
+        ``token``; raises ``ModelLeaseLostError`` (nothing moved) when the token moved on and
+        ``INVALID_STATE`` when ``sequence`` is below the cursor."""
+        where = "StoreRegistrationMemory.advance_relay_cursor"
+        lease_checks.check_name(where, name)
+        lease_checks.check_whole(where, sequence, "sequence", 0)
+        lease_checks.check_whole(where, token, "token", 1)
+        with self.transaction() as txn:
+            txn.check_lease(name, token)
+            with self._leases.lock:
+                lease_checks.check_forward(where, name, self._leases.cursors.get(name, 0), sequence)
+                self._leases.cursors[name] = sequence
 
     def migrate(self) -> int:
         """Nothing to migrate in memory; returns ``0``. Raises ``INVALID_STATE`` once closed."""
@@ -242,7 +296,7 @@ class StoreRegistrationMemory:
         self._check_open("transaction")
         self._transactions.require_none_open()
         with self._transaction_lock:
-            with self._transactions.holding(_MemoryTransaction(self._state)) as txn:
+            with self._transactions.holding(_MemoryTransaction(self._state, self._leases)) as txn:
                 yield txn
             with self._state_lock:
                 txn.apply_to(self._state)

@@ -31,7 +31,7 @@ import json
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
 import psycopg
@@ -44,6 +44,7 @@ from omnibase_infra.models import (
     ModelLifecycleEvent,
     ModelRegistrationProjection,
 )
+from omnibase_infra.stores import lease_checks
 from omnibase_infra.stores import postgres_rows as rows
 from omnibase_infra.stores.migrations.migrations_postgres import MIGRATIONS
 from omnibase_infra.stores.model_store_data_error import ModelStoreDataError
@@ -51,6 +52,7 @@ from omnibase_infra.stores.model_store_unavailable_error import ModelStoreUnavai
 from omnibase_infra.stores.protocol_registration_transaction import (
     ProtocolRegistrationTransaction,
 )
+from omnibase_infra.stores.store_partition_leases_postgres import StorePartitionLeasesPostgres
 from omnibase_infra.stores.store_registration_postgres_transaction import (
     StoreRegistrationPostgresTransaction,
 )
@@ -58,6 +60,19 @@ from omnibase_infra.stores.store_transaction_slot import StoreTransactionSlot
 from omnibase_infra.utils.url_masking import mask_url
 
 _EVENT_PAGE = 5000
+#: Client-side TCP keepalives of a lease session: a silent peer is given up after about 5 s.
+_SESSION_KEEPALIVES: dict[str, Any] = {
+    "keepalives": 1,
+    "keepalives_idle": 2,
+    "keepalives_interval": 1,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 5000,
+}
+#: The same on the server's side, so it drops the locks of a client that vanished.
+_SERVER_KEEPALIVES = (
+    "SET tcp_keepalives_idle = 2; SET tcp_keepalives_interval = 1; "
+    "SET tcp_keepalives_count = 3; SET tcp_user_timeout = 5000"
+)
 
 
 class _PostgresEndpoint:
@@ -144,6 +159,32 @@ class StoreRegistrationPostgres:
         except psycopg.Error as exc:
             conn.close()
             raise self.translate_error("StoreRegistrationPostgres.connect", exc) from None
+        with self._lock:
+            self._connections.append(conn)
+        return conn
+
+    def connect_session(self, application_name: str) -> psycopg.Connection[Any]:
+        """A dedicated autocommit connection (not a thread's) with TCP keepalives and
+        ``tcp_user_timeout`` on both ends, so a dead peer is noticed within seconds; closed
+        with the store. Raises ``ModelStoreUnavailableError`` when the database is unreachable.
+        """
+        self._check_open("connect_session")
+        try:
+            conn = psycopg.connect(
+                self._endpoint.conninfo,
+                autocommit=True,
+                connect_timeout=self._connect_timeout,
+                application_name=application_name[:63],
+                **_SESSION_KEEPALIVES,
+            )
+        except psycopg.Error as exc:
+            raise self._unreachable(exc) from None
+        try:
+            conn.execute("SET TIME ZONE 'UTC'")
+            conn.execute(_SERVER_KEEPALIVES)
+        except psycopg.Error as exc:
+            conn.close()
+            raise self.translate_error("StoreRegistrationPostgres.connect_session", exc) from None
         with self._lock:
             self._connections.append(conn)
         return conn
@@ -279,6 +320,45 @@ class StoreRegistrationPostgres:
             conn.rollback()
         if conn.broken or conn.closed:
             self._discard(conn)
+
+    # --- leases and the relay cursor ------------------------------------------------------------
+    def open_leases(
+        self, owner: str, *, lock_timeout_seconds: float = 30.0
+    ) -> StorePartitionLeasesPostgres:
+        """This process's lease manager: its own lease session (see
+        :class:`StorePartitionLeasesPostgres`); any number of processes may open one. A token
+        bump that waits more than ``lock_timeout_seconds`` on a batch in flight gives the lease
+        up for now. Raises ``VALIDATION_ERROR`` for a blank owner, ``INVALID_STATE`` once
+        closed, ``ModelStoreUnavailableError`` when the database cannot be reached."""
+        owner = lease_checks.check_name("StoreRegistrationPostgres.open_leases", owner, "owner")
+        self._ensure_migrated()
+        return StorePartitionLeasesPostgres(
+            lambda: self.connect_session(f"onex-leases {owner}"),
+            self.translate_error,
+            owner,
+            lock_timeout_seconds=lock_timeout_seconds,
+        )
+
+    def relay_cursor(self, name: str) -> int:
+        """The last sequence relay ``name`` published (``0``: none)."""
+        lease_checks.check_name("StoreRegistrationPostgres.relay_cursor", name)
+        found = self._read(
+            "relay_cursor", "SELECT sequence FROM relay_cursors WHERE name = %s", (name,)
+        )
+        return int(found[0][0]) if found else 0
+
+    def advance_relay_cursor(self, name: str, sequence: int, token: int) -> None:
+        """Move relay ``name``'s cursor to ``sequence`` in one transaction fenced by lease
+        ``name`` and ``token`` (share-locked, so a takeover waits for it): raises
+        ``ModelLeaseLostError`` (nothing moved) when the token moved on, ``INVALID_STATE`` when
+        ``sequence`` is below the cursor."""
+        where = "StoreRegistrationPostgres.advance_relay_cursor"
+        lease_checks.check_name(where, name)
+        lease_checks.check_whole(where, sequence, "sequence", 0)
+        lease_checks.check_whole(where, token, "token", 1)
+        with self.transaction() as txn:
+            txn.check_lease(name, token)
+            cast(StoreRegistrationPostgresTransaction, txn).set_relay_cursor(name, sequence)
 
     # --- committed reads -----------------------------------------------------------------------
     def _read(self, method: str, query: str, params: Sequence[Any] = ()) -> list[Any]:

@@ -26,8 +26,10 @@ from omnibase_infra.models import (
     ModelPartition,
     ModelRegistrationProjection,
 )
+from omnibase_infra.stores import lease_checks
 from omnibase_infra.stores import postgres_rows as rows
 from omnibase_infra.stores import store_value_checks as checks
+from omnibase_infra.stores.model_lease_lost_error import ModelLeaseLostError
 from omnibase_infra.stores.model_store_data_error import ModelStoreDataError
 from omnibase_infra.stores.model_store_unavailable_error import ModelStoreUnavailableError
 from omnibase_infra.stores.timestamps import require_aware
@@ -36,6 +38,12 @@ if TYPE_CHECKING:
     from omnibase_infra.stores.store_registration_postgres import StoreRegistrationPostgres
 
 _SAVEPOINT = "onex_message"
+_CHECK_LEASE = "SELECT token FROM leases WHERE name = %s FOR SHARE"
+_GET_CURSOR = "SELECT sequence FROM relay_cursors WHERE name = %s FOR UPDATE"
+_SET_CURSOR = (
+    "INSERT INTO relay_cursors (name, sequence) VALUES (%s, %s) "
+    "ON CONFLICT (name) DO UPDATE SET sequence = EXCLUDED.sequence"
+)
 
 
 class StoreRegistrationPostgresTransaction:
@@ -120,6 +128,27 @@ class StoreRegistrationPostgresTransaction:
             self._pending_dead.clear()
             raise
         self._execute("savepoint", f"RELEASE SAVEPOINT {_SAVEPOINT}", ())
+
+    # --- fencing and the relay cursor -----------------------------------------------------------
+    def check_lease(self, name: str, token: int) -> None:
+        """Share-lock lease ``name``'s row until this transaction ends (a takeover's token bump
+        waits for it) and raise ``ModelLeaseLostError``, poisoning the transaction, unless its
+        token is still ``token``."""
+        where = "StoreRegistrationPostgres.check_lease"
+        lease_checks.check_name(where, name)
+        lease_checks.check_whole(where, token, "token", 1)
+        row = self._execute("check_lease", _CHECK_LEASE, (name,)).fetchone()
+        current = None if row is None else int(row[0])
+        if current != token:
+            self.failure = ModelLeaseLostError(where, name, token, current)
+            raise self.failure
+
+    def set_relay_cursor(self, name: str, sequence: int) -> None:
+        """Move relay ``name``'s cursor to ``sequence``; ``INVALID_STATE`` if that is back."""
+        row = self._execute("advance_relay_cursor", _GET_CURSOR, (name,)).fetchone()
+        where = "StoreRegistrationPostgres.advance_relay_cursor"
+        lease_checks.check_forward(where, name, 0 if row is None else int(row[0]), sequence)
+        self._execute("advance_relay_cursor", _SET_CURSOR, (name, sequence))
 
     def fail(self, method: str, exc: psycopg.Error) -> NoReturn:
         """Poison the transaction with the store's translation of ``exc`` and raise it.

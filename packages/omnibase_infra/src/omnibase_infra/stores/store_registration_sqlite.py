@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import sqlite3
 import threading
@@ -11,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 from urllib.parse import parse_qsl
 from uuid import UUID
 
@@ -23,15 +24,21 @@ from omnibase_infra.models import (
     ModelLifecycleEvent,
     ModelRegistrationProjection,
 )
+from omnibase_infra.stores import lease_checks
 from omnibase_infra.stores import sqlite_rows as rows
 from omnibase_infra.stores.migrations.migrations_sqlite import MIGRATIONS
 from omnibase_infra.stores.protocol_registration_transaction import (
     ProtocolRegistrationTransaction,
 )
+from omnibase_infra.stores.store_partition_leases_sqlite import (
+    StorePartitionLeasesSqlite,
+    lock_serve_file,
+)
 from omnibase_infra.stores.store_registration_sqlite_transaction import (
     StoreRegistrationSqliteTransaction,
 )
 from omnibase_infra.stores.store_transaction_slot import StoreTransactionSlot
+from omnibase_infra.stores.timestamps import to_db_micros
 from omnibase_infra.utils.url_masking import mask_url
 
 _MEMORY = ":memory:"
@@ -104,6 +111,7 @@ class StoreRegistrationSqlite:
         self._read: sqlite3.Connection | None = None
         self._read_lock = self._write_lock
         self._node_cache: dict[UUID, rows.CachedNode] = {}
+        self._serving = threading.Lock()  # held while a lease manager of :memory: is open
         self._data_version = -1
         if self._path != _MEMORY:
             self._check_folder()
@@ -312,6 +320,54 @@ class StoreRegistrationSqlite:
                     raise
                 finally:
                     txn.finish()
+
+    # --- leases and the relay cursor ------------------------------------------------------------
+    def open_leases(self, owner: str) -> StorePartitionLeasesSqlite:
+        """The one lease manager of this database: takes ``<database>.serve-lock`` (an
+        exclusive ``flock``, released by its ``close`` or the process's death).
+
+        Raises ``ModelOnexError(CONFIGURATION_ERROR)`` naming the lock file and its holder when
+        another process (or another open manager) serves this database: SQLite allows one
+        serve process; ``VALIDATION_ERROR`` for a blank owner; ``INVALID_STATE`` once closed.
+        """
+        owner = lease_checks.check_name("StoreRegistrationSqlite.open_leases", owner, "owner")
+        self._connection("open_leases")
+        if self._path == _MEMORY:
+            if not self._serving.acquire(blocking=False):
+                raise ModelOnexError(
+                    "StoreRegistrationSqlite.open_leases: this in-memory SQLite store already "
+                    "has an open lease manager; close it first (one serve process per store)",
+                    EnumCoreErrorCode.CONFIGURATION_ERROR,
+                    {"store_url": self._url},
+                )
+            return StorePartitionLeasesSqlite(owner, self._bump_lease, self._serving.release)
+        fd = lock_serve_file(self._path, owner)
+        return StorePartitionLeasesSqlite(owner, self._bump_lease, lambda: os.close(fd))
+
+    def _bump_lease(self, name: str, owner: str) -> int:
+        with self.transaction() as txn:
+            now = to_db_micros(datetime.now(UTC))
+            return cast(StoreRegistrationSqliteTransaction, txn).bump_lease(name, owner, now)
+
+    def relay_cursor(self, name: str) -> int:
+        """The last sequence relay ``name`` published (``0``: none)."""
+        lease_checks.check_name("StoreRegistrationSqlite.relay_cursor", name)
+        found = self._read_all(
+            "relay_cursor", "SELECT sequence FROM relay_cursors WHERE name = ?", (name,)
+        )
+        return int(found[0][0]) if found else 0
+
+    def advance_relay_cursor(self, name: str, sequence: int, token: int) -> None:
+        """Move relay ``name``'s cursor to ``sequence`` in one transaction fenced by lease
+        ``name`` and ``token``: ``ModelLeaseLostError`` (nothing moved) when the token moved
+        on, ``INVALID_STATE`` when ``sequence`` is below the cursor."""
+        where = "StoreRegistrationSqlite.advance_relay_cursor"
+        lease_checks.check_name(where, name)
+        lease_checks.check_whole(where, sequence, "sequence", 0)
+        lease_checks.check_whole(where, token, "token", 1)
+        with self.transaction() as txn:
+            txn.check_lease(name, token)
+            cast(StoreRegistrationSqliteTransaction, txn).set_relay_cursor(name, sequence)
 
     def list_nodes(
         self, state: EnumRegistrationState | None = None

@@ -19,8 +19,10 @@ from omnibase_infra.models import (
     ModelPartition,
     ModelRegistrationProjection,
 )
+from omnibase_infra.stores import lease_checks
 from omnibase_infra.stores import sqlite_rows as rows
 from omnibase_infra.stores import store_value_checks as checks
+from omnibase_infra.stores.model_lease_lost_error import ModelLeaseLostError
 from omnibase_infra.stores.model_store_data_error import ModelStoreDataError
 from omnibase_infra.stores.timestamps import from_db_micros, require_aware, to_db_micros
 
@@ -38,6 +40,10 @@ _GET_TICK = "SELECT tick_now FROM tick_clocks WHERE partition_key = ?"
 _SET_TICK = "INSERT OR REPLACE INTO tick_clocks (partition_key, tick_now) VALUES (?, ?)"
 _GET_RECORD = "SELECT document FROM records WHERE kind = ? AND key = ?"
 _PUT_RECORD = "INSERT OR REPLACE INTO records (kind, key, document) VALUES (?, ?, ?)"
+_GET_LEASE = "SELECT token FROM leases WHERE name = ?"
+_SET_LEASE = "INSERT OR REPLACE INTO leases (name, token, owner, acquired_at) VALUES (?, ?, ?, ?)"
+_GET_CURSOR = "SELECT sequence FROM relay_cursors WHERE name = ?"
+_SET_CURSOR = "INSERT OR REPLACE INTO relay_cursors (name, sequence) VALUES (?, ?)"
 _SAVEPOINT = "onex_message"
 #: What SQLite and the driver raise for a value they cannot hold (an integer beyond 64 bits, an
 #: unencodable string, a non-finite number or non-JSON value in a document, an oversized value).
@@ -82,6 +88,32 @@ class StoreRegistrationSqliteTransaction:
         """Make any later use of this transaction raise ``INVALID_STATE``."""
         self._cursor = _FinishedCursor()
         self._staged = {}
+
+    # --- fencing and the relay cursor -----------------------------------------------------------
+    def check_lease(self, name: str, token: int) -> None:
+        """Raise ``ModelLeaseLostError`` unless lease ``name``'s token is still ``token`` (this
+        transaction holds the database's write lock, so no takeover runs until it ends)."""
+        where = "StoreRegistrationSqlite.check_lease"
+        lease_checks.check_name(where, name)
+        lease_checks.check_whole(where, token, "token", 1)
+        row = self._cursor.execute(_GET_LEASE, (name,)).fetchone()
+        current = None if row is None else int(row[0])
+        if current != token:
+            raise ModelLeaseLostError(where, name, token, current)
+
+    def bump_lease(self, name: str, owner: str, now_micros: int) -> int:
+        """Store and return the next token of lease ``name``, now taken by ``owner``."""
+        row = self._cursor.execute(_GET_LEASE, (name,)).fetchone()
+        token = 1 if row is None else int(row[0]) + 1
+        self._cursor.execute(_SET_LEASE, (name, token, owner, now_micros))
+        return token
+
+    def set_relay_cursor(self, name: str, sequence: int) -> None:
+        """Move relay ``name``'s cursor to ``sequence``; ``INVALID_STATE`` if that is back."""
+        row = self._cursor.execute(_GET_CURSOR, (name,)).fetchone()
+        where = "StoreRegistrationSqlite.advance_relay_cursor"
+        lease_checks.check_forward(where, name, 0 if row is None else int(row[0]), sequence)
+        self._cursor.execute(_SET_CURSOR, (name, sequence))
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

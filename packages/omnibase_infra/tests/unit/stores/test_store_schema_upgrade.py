@@ -98,3 +98,49 @@ def test_postgres_version_1_is_upgraded_to_text_documents(postgres_fresh_url: st
         "dead_letters.line_number": "bigint",
         "dead_letters.raw_escaped": "boolean",
     }
+
+
+def test_sqlite_version_3_gains_leases_and_keeps_its_records(tmp_path: Path) -> None:
+    path = tmp_path / "v3.db"
+    with closing(sqlite3.connect(path)) as connection, connection:
+        connection.execute(
+            "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
+        )
+        for version, script in migrations_sqlite.MIGRATIONS[:3]:
+            connection.executescript(script)
+            connection.execute("INSERT INTO schema_version VALUES (?, ?)", (version, "t"))
+        connection.execute("INSERT INTO records VALUES ('ledger', 'k', '{\"n\":1}')")
+    store = open_store(f"sqlite:///{path}")
+    try:
+        assert store.migrate() == 4
+        assert store.list_records("ledger") == [("k", {"n": 1})]
+        with store.open_leases("a") as leases:
+            assert leases.try_acquire("relay") == 1
+    finally:
+        store.close()
+    with closing(sqlite3.connect(path)) as connection, connection:
+        connection.executescript(migrations_sqlite.MIGRATIONS[3][1])  # idempotent
+        assert connection.execute("SELECT name, token FROM leases").fetchall() == [("relay", 1)]
+
+
+def test_postgres_version_3_gains_leases_and_keeps_its_records(postgres_fresh_url: str) -> None:
+    with psycopg.connect(postgres_fresh_url) as conn:
+        conn.execute(
+            "CREATE TABLE schema_version (version integer PRIMARY KEY, "
+            "applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        for version, script in migrations_postgres.MIGRATIONS[:3]:
+            conn.execute(script.encode())
+            conn.execute("INSERT INTO schema_version (version) VALUES (%s)", (version,))
+        conn.execute("INSERT INTO records VALUES ('ledger', 'k', '{\"n\":1}')")
+    store = open_store(postgres_fresh_url)
+    try:
+        assert store.migrate() == 4
+        assert store.list_records("ledger") == [("k", {"n": 1})]
+        with store.open_leases("a") as leases:
+            assert leases.try_acquire("relay") == 1
+    finally:
+        store.close()
+    with psycopg.connect(postgres_fresh_url) as conn:
+        conn.execute(migrations_postgres.MIGRATIONS[3][1].encode())  # idempotent
+        assert conn.execute("SELECT name, token FROM leases").fetchall() == [("relay", 1)]

@@ -15,6 +15,11 @@ records that the raw line is kept escaped (it was not valid UTF-8 or held a NUL 
 
 Step 3 adds ``records``, the keyed JSON records nodes keep their own small tables in, as
 canonical JSON ``text`` for the same reason.
+
+Step 4 adds ``leases`` (a lease's fencing token, strictly increasing per name, with its last
+owner and when it was taken; a batch transaction share-locks its lease row, so a takeover's
+token bump waits for the batch) and ``relay_cursors`` (the sequence of the last outbox event
+each relay has published).
 """
 
 from __future__ import annotations
@@ -99,6 +104,21 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             key text NOT NULL,
             document text NOT NULL,
             PRIMARY KEY (kind, key)
+        );
+        """,
+    ),
+    (
+        4,
+        """
+        CREATE TABLE IF NOT EXISTS leases (
+            name text PRIMARY KEY,
+            token bigint NOT NULL,
+            owner text NOT NULL,
+            acquired_at timestamptz NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS relay_cursors (
+            name text PRIMARY KEY,
+            sequence bigint NOT NULL
         );
         """,
     ),

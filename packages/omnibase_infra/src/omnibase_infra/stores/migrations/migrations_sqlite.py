@@ -9,6 +9,10 @@ valid UTF-8 or held a NUL byte.
 
 Step 3: ``records``: the keyed JSON records nodes keep their own small tables in (canonical
 JSON text, see :mod:`omnibase_infra.wire.wire_canonical`).
+
+Step 4: ``leases`` (a lease's fencing token, strictly increasing per name, its last owner and
+when it was taken, in microseconds) and ``relay_cursors`` (the sequence of the last outbox event
+each relay has published).
 """
 
 from __future__ import annotations
@@ -87,6 +91,21 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             key TEXT NOT NULL,
             document TEXT NOT NULL,
             PRIMARY KEY (kind, key)
+        ) WITHOUT ROWID;
+        """,
+    ),
+    (
+        4,
+        """
+        CREATE TABLE IF NOT EXISTS leases (
+            name TEXT PRIMARY KEY,
+            token INTEGER NOT NULL,
+            owner TEXT NOT NULL,
+            acquired_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS relay_cursors (
+            name TEXT PRIMARY KEY,
+            sequence INTEGER NOT NULL
         ) WITHOUT ROWID;
         """,
     ),
