@@ -8,6 +8,7 @@ from omnibase_infra.runtime.model_run_summary import ModelRunSummary
 from omnibase_infra.runtime.protocol_engine_node import ProtocolEngineNode
 from omnibase_infra.runtime.service_batch_applier import RuntimeInput
 from omnibase_infra.runtime.service_node_engine import DEFAULT_BATCH_SIZE, ServiceNodeEngine
+from omnibase_infra.runtime.service_outbox_relay import ServiceOutboxRelay
 from omnibase_infra.runtime.transaction_handlers import (
     ProtocolTransactionHandler,
     freeze_transaction_handlers,
@@ -26,6 +27,7 @@ __all__ = [
     "ProtocolTransactionHandler",
     "RuntimeInput",
     "ServiceNodeEngine",
+    "ServiceOutboxRelay",
     "decode_line",
     "decode_object",
     "encode_envelope",
