@@ -19,6 +19,7 @@ from omnibase_infra.runtime.service_batch_applier import (
     RuntimeInput,
     ServiceBatchApplier,
 )
+from omnibase_infra.runtime.service_gc_pause import ServiceGcPause
 from omnibase_infra.runtime.service_run_progress import (
     EventsCallback,
     ModelLineCount,
@@ -266,20 +267,28 @@ class ServiceNodeEngine(Generic[TxnT]):
         if self._loop is None:
             self._loop = asyncio.new_event_loop()
         run = ServiceRunProgress(progress, on_events, collect_events, lines)
-        for batch in self._batches(items):
-            # a batch the database rolled back (lost connection, deadlock) is redone whole
-            run.commit(
-                run_with_store_retry(
-                    partial(_run_batch, self._loop, self._applier.apply_batch, batch)
+        with ServiceGcPause() as gc_pause:
+            while batch := self._next_batch(items):
+                # a batch the database rolled back (lost connection, deadlock) is redone whole
+                run.commit(
+                    run_with_store_retry(
+                        partial(_run_batch, self._loop, self._applier.apply_batch, batch)
+                    )
                 )
-            )
+                del batch  # collected below, with what it alone kept alive
+                gc_pause.between_batches()
         return run.result()
 
     def _batches(self, items: Iterator[ModelEngineItem]) -> Iterator[list[ModelEngineItem]]:
         """``items`` cut into lists of at most ``batch_size``, one per transaction; none once a
         stop was requested."""
-        while not self._stop_requested and (batch := list(islice(items, self._batch_size))):
+        while batch := self._next_batch(items):
             yield batch
+
+    def _next_batch(self, items: Iterator[ModelEngineItem]) -> list[ModelEngineItem]:
+        """The next at most ``batch_size`` items; empty at the end or once a stop was
+        requested."""
+        return [] if self._stop_requested else list(islice(items, self._batch_size))
 
     def _check_open(self, method: str) -> None:
         if self._closed:
