@@ -36,6 +36,7 @@ class _Record(NamedTuple):
     value: bytes
     headers: dict[str, str]
     idempotency_id: str
+    stored_at_ns: int
 
 
 @dataclass
@@ -119,6 +120,7 @@ class EventBusInMemoryBroker:
         touched: list[_PartitionLog] = []
         with self._lock:
             now = self._clock()
+            stored_at_ns = time.time_ns()
             for target in targets:
                 log = self._logs[(target.stream.name, target.partition)]
                 horizon = now - target.stream.duplicate_window_seconds
@@ -142,6 +144,7 @@ class EventBusInMemoryBroker:
                         target.value,
                         target.headers,
                         target.idempotency_id,
+                        stored_at_ns,
                     )
                 )
                 sequence = len(log.records)
@@ -269,4 +272,5 @@ def _message(
         sequence=sequence,
         delivery_count=deliveries,
         receipt=f"{sequence}:{deliveries}",
+        stored_at_ns=record.stored_at_ns,
     )

@@ -27,6 +27,7 @@ about how long it took.
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, ClassVar, TypeVar
@@ -250,8 +251,8 @@ class EventBusConformance:
     def test_fetch_waits_for_a_publish_and_times_out_empty(
         self, open_event_bus: EventBusOpener
     ) -> None:
-        """A waiting fetch returns as soon as a message is published; with nothing to
-        deliver it returns an empty batch."""
+        """A waiting fetch returns as soon as a message is published (with the time it was
+        stored, when the bus can tell); with nothing to deliver it returns an empty batch."""
         stream = self.stream()
         (partition,) = self.partitions(stream)
 
@@ -263,11 +264,16 @@ class EventBusConformance:
                 assert await bus.fetch(partition, 10, 0.05) == ()
                 waiting = asyncio.ensure_future(bus.fetch(partition, 10, self.patience_seconds))
                 await asyncio.sleep(0.05)
+                before = time.time_ns()
                 await bus.publish(
                     stream.topics[0], b"late", key=str(uuid.uuid4()), idempotency_id="late"
                 )
+                after = time.time_ns()
                 (message,) = await waiting
                 assert message.value == b"late"
+                # when it was stored, if the bus can tell (the broker's clock: a second of slack)
+                stored = message.stored_at_ns
+                assert stored is None or before - 10**9 <= stored <= after + 10**9
                 await bus.ack_through(message)
             finally:
                 await bus.close()
@@ -316,7 +322,8 @@ class EventBusConformance:
         self, open_event_bus: EventBusOpener
     ) -> None:
         """With the partition's in-flight limit reached, nothing new is delivered; after the
-        ack wait the same messages come again, in order, then the newer ones."""
+        ack wait the same messages come again, in order (each with the time it was stored, as
+        on its first delivery), then the newer ones."""
         stream = self.stream(max_batch=3)
         (partition,) = self.partitions(stream)
         key = str(uuid.uuid4())
@@ -336,6 +343,8 @@ class EventBusConformance:
                 again = await self.first_batch(bus, partition, 3)
                 assert [m.sequence for m in again] == [m.sequence for m in batch][: len(again)]
                 assert all(m.delivery_count == 2 for m in again)
+                stored = [m.stored_at_ns for m in batch][: len(again)]
+                assert [m.stored_at_ns for m in again] == stored
                 await bus.ack_through(again[-1])
                 rest = await self.drain(bus, partition, 5 - len(again))
                 assert [m.value for m in rest] == [b"%d" % i for i in range(len(again), 5)]

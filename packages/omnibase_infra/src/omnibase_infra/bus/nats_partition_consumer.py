@@ -135,6 +135,7 @@ class NatsPartitionConsumer:
             topic, _, key = msg.subject.rsplit(".", 2)
             sequence = int(tokens[offset + 3])
             deliveries = int(tokens[offset + 2])
+            stored_at_ns = int(tokens[offset + 5])
         except (ValueError, IndexError):
             return
         headers = msg.headers
@@ -154,6 +155,7 @@ class NatsPartitionConsumer:
                 headers,
                 idempotency_id,
                 reply,
+                stored_at_ns,
             )
         )
         self._request_left -= 1

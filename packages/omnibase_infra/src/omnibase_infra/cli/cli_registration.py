@@ -189,6 +189,13 @@ def _cmd_store_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    _parse_store(args.store)  # a malformed URL is one line before anything is loaded
+    from omnibase_infra.cli.cli_serve import serve_command  # the bus and the engine, only now
+
+    return serve_command(args)
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from omnibase_core.enums import EnumCoreErrorCode
     from omnibase_core.models.errors import ModelOnexError
@@ -295,6 +302,49 @@ def _build_parser() -> _Parser:
     _add_store(migrate)
     migrate.set_defaults(handler=_cmd_store_migrate)
 
+    serve = commands.add_parser(
+        "serve", help="run as a live service on NATS JetStream (see docs/operations.md)"
+    )
+    _add_store(serve)
+    serve.add_argument(
+        "--bus", required=True, metavar="URL", help="the NATS server, nats://HOST:PORT"
+    )
+    serve.add_argument(
+        "--partitions",
+        type=_partition_count,
+        default=4,
+        metavar="P",
+        help="partitions of the bus streams (default 4; must match streams already created)",
+    )
+    serve.add_argument(
+        "--no-ticks",
+        action="store_true",
+        help="do not tick the owned partitions (ticks published on the bus are still applied)",
+    )
+    serve.add_argument(
+        "--batch-size",
+        type=_batch_size,
+        default=256,
+        metavar="B",
+        help="messages fetched and committed per transaction, per partition (default 256)",
+    )
+    serve.add_argument(
+        "--ack-wait",
+        type=_seconds,
+        default=30.0,
+        metavar="SECONDS",
+        help="how long a fetched message may stay unacknowledged before it is delivered "
+        "again (default 30)",
+    )
+    serve.add_argument(
+        "--shutdown-timeout",
+        type=_seconds,
+        default=30.0,
+        metavar="SECONDS",
+        help="longest clean stop after SIGTERM/SIGINT before exiting anyway (default 30)",
+    )
+    serve.set_defaults(handler=_cmd_serve)
+
     demo = commands.add_parser(
         "demo", help="simulate a cluster through the real orchestrator and check the invariants"
     )
@@ -365,6 +415,30 @@ def _non_negative_int(text: str) -> int:
 
 def _positive_int(text: str) -> int:
     return _whole_number(text, 1, "at least 1")
+
+
+def _partition_count(text: str) -> int:
+    value = _whole_number(text, 1, "at least 1")
+    if value > 4096:
+        raise argparse.ArgumentTypeError(f"{value} must be at most 4096")
+    return value
+
+
+def _batch_size(text: str) -> int:
+    value = _whole_number(text, 1, "at least 1")
+    if value > 10_000:
+        raise argparse.ArgumentTypeError(f"{value} must be at most 10000")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= 86_400:
+        raise argparse.ArgumentTypeError(f"{value:g} must be above 0 and at most 86400 seconds")
+    return value
 
 
 def _minutes(text: str) -> float:

@@ -5,8 +5,11 @@ from omnibase_infra.runtime.model_batch_keys import ModelBatchKeys
 from omnibase_infra.runtime.model_message_refused_error import ModelMessageRefusedError
 from omnibase_infra.runtime.model_payload_catalog import ModelPayloadCatalog
 from omnibase_infra.runtime.model_run_summary import ModelRunSummary
+from omnibase_infra.runtime.protocol_bus_runner_observer import ProtocolBusRunnerObserver
 from omnibase_infra.runtime.protocol_engine_node import ProtocolEngineNode
+from omnibase_infra.runtime.protocol_ticking_node import ProtocolTickingNode
 from omnibase_infra.runtime.service_batch_applier import RuntimeInput
+from omnibase_infra.runtime.service_bus_node_runner import ServiceBusNodeRunner
 from omnibase_infra.runtime.service_node_engine import DEFAULT_BATCH_SIZE, ServiceNodeEngine
 from omnibase_infra.runtime.service_outbox_relay import ServiceOutboxRelay
 from omnibase_infra.runtime.transaction_handlers import (
@@ -23,9 +26,12 @@ __all__ = [
     "ModelMessageRefusedError",
     "ModelPayloadCatalog",
     "ModelRunSummary",
+    "ProtocolBusRunnerObserver",
     "ProtocolEngineNode",
+    "ProtocolTickingNode",
     "ProtocolTransactionHandler",
     "RuntimeInput",
+    "ServiceBusNodeRunner",
     "ServiceNodeEngine",
     "ServiceOutboxRelay",
     "decode_line",

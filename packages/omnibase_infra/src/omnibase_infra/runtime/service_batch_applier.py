@@ -8,6 +8,7 @@ node-specific comes through :class:`ProtocolEngineNode`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic
@@ -33,6 +34,8 @@ from omnibase_infra.wire import escape_raw, find_violation, unescape_raw
 #: unreadable message.
 RuntimeInput = ModelEventEnvelope[Any] | ModelDeadLetter
 BatchResult = tuple[ModelEngineTally, list[ModelLifecycleEvent]]
+#: Run first in every batch transaction; raising aborts the batch (nothing of it is kept).
+BatchGuard = Callable[[Any], None]
 
 
 @dataclass(slots=True)
@@ -53,10 +56,13 @@ class ModelEngineItem:
 class ServiceBatchApplier(Generic[TxnT]):
     """Applies batches of inputs to ``node`` in transactions of ``store``, as ``partition``.
 
-    ``owner`` names the caller in error messages.
+    ``owner`` names the caller in error messages. ``guard``, when given, is called with each
+    batch transaction before anything else is read or written in it (a bus owner checks its
+    partition lease there, so a stale owner's batch aborts); whatever it raises propagates and
+    the transaction rolls back.
     """
 
-    __slots__ = ("_node", "_owner", "_partition", "_store")
+    __slots__ = ("_guard", "_node", "_owner", "_partition", "_store")
 
     def __init__(
         self,
@@ -64,11 +70,13 @@ class ServiceBatchApplier(Generic[TxnT]):
         node: ProtocolEngineNode[TxnT],
         partition: ModelPartition,
         owner: str,
+        guard: BatchGuard | None = None,
     ) -> None:
         self._store = store
         self._node = node
         self._partition = partition
         self._owner = owner
+        self._guard = guard
 
     async def apply_batch(self, batch: list[ModelEngineItem]) -> BatchResult:
         """One transaction over ``batch``; counts and events are returned only if it commits.
@@ -91,6 +99,8 @@ class ServiceBatchApplier(Generic[TxnT]):
         events: list[ModelLifecycleEvent] = []
         processed_at = datetime.now(UTC)
         with self._store.transaction() as txn:
+            if self._guard is not None:
+                self._guard(txn)
             self._prefetch(txn, batch)
             for item in batch:
                 if not isolated:

@@ -18,6 +18,9 @@ class ModelBusMessage:
     - ``idempotency_id``: the id it was published with (de-duplicated within the stream's
       window); the consumer's inbox de-duplicates beyond that.
     - ``receipt``: an opaque handle the bus that delivered it uses to acknowledge it.
+    - ``stored_at_ns``: when the broker stored it (nanoseconds since the Unix epoch, UTC), the
+      same on every delivery; ``None`` when the bus cannot tell. A consumer that must stamp a
+      message deterministically (an envelope without its own timestamp) uses it.
 
     A frozen dataclass rather than a pydantic model: one is built for every delivered message
     on the consumer's hot path, from broker data the bus already checked, and validating it
@@ -34,6 +37,7 @@ class ModelBusMessage:
     headers: dict[str, str] = field(default_factory=dict)
     idempotency_id: str | None = None
     receipt: str = ""
+    stored_at_ns: int | None = None
 
     @property
     def partition_ref(self) -> ModelBusPartition:

@@ -11,23 +11,27 @@ Files of this node:
 - ``enums/``: the ignore reasons;
 - ``service_registration_runtime.py``: this node on the generic engine
   (``omnibase_infra.runtime.ServiceNodeEngine``), which feeds it and writes its decisions.
+- ``registration_bus.py``: its bus streams (input and output topics, partitions), from the
+  contract's ``topics`` section.
 """
 
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar, Final
 from uuid import UUID
 
 from omnibase_core.contracts import load_contract
-from omnibase_core.enums import EnumCoreErrorCode
+from omnibase_core.enums import EnumCoreErrorCode, EnumMessageCategory
 from omnibase_core.models.container import ModelONEXContainer
 from omnibase_core.models.dispatch import ModelHandlerOutput
 from omnibase_core.models.errors import ModelOnexError
 from omnibase_core.models.events import ModelEventEnvelope
 from omnibase_core.nodes import NodeOrchestrator
 from omnibase_core.services import ServiceHandlerRegistry
+from omnibase_infra.models import ModelPartition
 from omnibase_infra.nodes.node_registration_orchestrator.models import (
     ModelNodeHeartbeatEvent,
     ModelNodeIntrospectionEvent,
@@ -46,6 +50,10 @@ from omnibase_infra.stores.protocol_registration_transaction import (
 REGISTRATION_PAYLOADS: Final = ModelPayloadCatalog(
     (ModelNodeIntrospectionEvent, ModelNodeHeartbeatEvent, ModelRuntimeTick)
 )
+#: The topic ticks travel on.
+TICK_TOPIC: Final = "onex.intent.platform.runtime-tick.v1"
+#: The ``scheduler_id`` of the ticks a live service makes for the partitions it owns.
+SERVICE_SCHEDULER_ID: Final = "onex-registration-serve"
 
 
 class NodeRegistrationOrchestrator(NodeOrchestrator):
@@ -128,6 +136,37 @@ class NodeRegistrationOrchestrator(NodeOrchestrator):
         """
         handlers = self._route_envelope(envelope, self.default_routing_strategy)
         return await run_transaction_handlers(type(self).__name__, envelope, handlers, txn)
+
+    def tick_envelope(
+        self, partition: ModelPartition, at: datetime, sequence: int, envelope_id: UUID
+    ) -> ModelEventEnvelope[Any]:
+        """The runtime tick a service owning ``partition`` applies at ``at`` (a grid instant).
+
+        A pure function of its arguments and the contract (``tick_interval_ms`` is the
+        contract's ``lifecycle.tick_interval_seconds``), so every owner of the partition builds
+        the same envelope for the same instant: ``tick_id`` and ``correlation_id`` are the
+        envelope id, ``envelope_timestamp`` and ``now`` are ``at``. ``partition`` is implied by
+        the handlers this node was built with (a tick expires only their partition's nodes).
+        """
+        interval_ms = max(
+            1, round(self._registration_contract.lifecycle.tick_interval_seconds * 1000)
+        )
+        payload = ModelRuntimeTick(
+            tick_id=envelope_id,
+            now=at,
+            sequence_number=sequence,
+            scheduler_id=SERVICE_SCHEDULER_ID,
+            tick_interval_ms=interval_ms,
+        )
+        return ModelEventEnvelope[Any](
+            envelope_id=envelope_id,
+            envelope_timestamp=at,
+            correlation_id=envelope_id,
+            topic=TICK_TOPIC,
+            payload_type=ModelRuntimeTick.__name__,
+            category=EnumMessageCategory.INTENT,
+            payload=payload,
+        )
 
     def prefetch(self, txn: ProtocolRegistrationTransaction, batch: ModelBatchKeys) -> None:
         """Let a store that reads ahead (PostgreSQL) fetch the batch's inbox records and node

@@ -7,7 +7,10 @@ import os
 from omnibase_core.models.container import ModelONEXContainer
 from omnibase_core.services import ServiceHandlerRegistry
 from omnibase_infra.models import ModelPartition
-from omnibase_infra.nodes.node_registration_orchestrator.models import ModelRegistrationSettings
+from omnibase_infra.nodes.node_registration_orchestrator.models import (
+    ModelRegistrationContract,
+    ModelRegistrationSettings,
+)
 from omnibase_infra.nodes.node_registration_orchestrator.node import (
     NodeRegistrationOrchestrator,
 )
@@ -17,6 +20,27 @@ from omnibase_infra.nodes.node_registration_orchestrator.registry import (
 from omnibase_infra.runtime.service_node_engine import DEFAULT_BATCH_SIZE, ServiceNodeEngine
 from omnibase_infra.stores import ProtocolRegistrationStore, ProtocolRegistrationTransaction
 from omnibase_infra.stores.store_factory import open_store
+
+
+def build_registration_node(
+    settings: ModelRegistrationSettings,
+    partition: ModelPartition,
+    contract: ModelRegistrationContract,
+    *,
+    contract_path: str | os.PathLike[str] | None = None,
+) -> NodeRegistrationOrchestrator:
+    """The orchestrator node serving ``partition`` with ``settings``: its handler registry
+    built and frozen, routed by ``contract`` (already loaded from ``contract_path``).
+
+    A live service builds one per partition it owns. Raises the routing errors of
+    :class:`NodeRegistrationOrchestrator`.
+    """
+    container = ModelONEXContainer()
+    container.register_service(
+        ServiceHandlerRegistry,
+        RegistryInfraNodeRegistrationOrchestrator.create_registry(settings, partition),
+    )
+    return NodeRegistrationOrchestrator(container, contract_path=contract_path, contract=contract)
 
 
 class ServiceRegistrationRuntime(ServiceNodeEngine[ProtocolRegistrationTransaction]):
@@ -49,13 +73,8 @@ class ServiceRegistrationRuntime(ServiceNodeEngine[ProtocolRegistrationTransacti
         contract = NodeRegistrationOrchestrator.load_registration_contract(contract_path)
         self._settings = settings or contract.lifecycle.to_settings()
         partition = partition or ModelPartition()
-        container = ModelONEXContainer()
-        container.register_service(
-            ServiceHandlerRegistry,
-            RegistryInfraNodeRegistrationOrchestrator.create_registry(self._settings, partition),
-        )
-        self._node = NodeRegistrationOrchestrator(
-            container, contract_path=contract_path, contract=contract
+        self._node = build_registration_node(
+            self._settings, partition, contract, contract_path=contract_path
         )
         self._registration_store = store
         super().__init__(

@@ -139,3 +139,35 @@ def test_module_docstring_names_only_files_that_exist() -> None:
     package_root = here.parents[1]
     for name in named:
         assert (here / name).exists() or (package_root / name.split("/", 1)[1]).exists(), name
+
+
+def test_a_tick_envelope_is_a_pure_function_of_partition_instant_sequence_and_id() -> None:
+    import uuid
+    from datetime import UTC, datetime
+
+    from omnibase_infra.models import ModelPartition
+    from omnibase_infra.nodes.node_registration_orchestrator.models import ModelRuntimeTick
+    from omnibase_infra.nodes.node_registration_orchestrator.service_registration_runtime import (
+        ServiceRegistrationRuntime,
+    )
+    from omnibase_infra.runtime.protocol_ticking_node import ProtocolTickingNode
+    from omnibase_infra.stores.store_registration_memory import StoreRegistrationMemory
+
+    node = ServiceRegistrationRuntime(StoreRegistrationMemory()).node
+    assert isinstance(node, ProtocolTickingNode)
+    at = datetime(2026, 3, 1, 12, 0, 5, tzinfo=UTC)
+    envelope_id = uuid.uuid4()
+    one = node.tick_envelope(ModelPartition(index=1, count=4), at, 7, envelope_id)
+    two = node.tick_envelope(ModelPartition(index=1, count=4), at, 7, envelope_id)
+    assert one == two
+    assert (one.envelope_id, one.envelope_timestamp, one.correlation_id) == (
+        envelope_id,
+        at,
+        envelope_id,
+    )
+    assert one.category is EnumMessageCategory.INTENT
+    assert one.topic == "onex.intent.platform.runtime-tick.v1"
+    payload = one.payload
+    assert isinstance(payload, ModelRuntimeTick)
+    assert (payload.tick_id, payload.now, payload.sequence_number) == (envelope_id, at, 7)
+    assert payload.tick_interval_ms == 5000  # the contract's lifecycle.tick_interval_seconds

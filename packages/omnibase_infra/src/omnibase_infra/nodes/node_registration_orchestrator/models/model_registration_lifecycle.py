@@ -17,6 +17,8 @@ from omnibase_infra.nodes.node_registration_orchestrator.models.model_registrati
 MAX_LIFECYCLE_SECONDS: Final = 86_400.0
 #: The shortest liveness interval or window: one millisecond (durations keep microseconds).
 MIN_LIVENESS_SECONDS: Final = 0.001
+#: The shortest tick interval: ten milliseconds (each tick is a store transaction).
+MIN_TICK_SECONDS: Final = 0.01
 
 
 class ModelRegistrationLifecycle(BaseModel):
@@ -58,6 +60,15 @@ class ModelRegistrationLifecycle(BaseModel):
     expiry_batch_size: int = Field(
         default=1000, gt=0, le=100_000, strict=True, description="most nodes one tick expires"
     )
+    tick_interval_seconds: float = Field(
+        default=5.0,
+        ge=MIN_TICK_SECONDS,
+        le=MAX_LIFECYCLE_SECONDS,
+        strict=True,
+        allow_inf_nan=False,
+        description="how often a live service ticks each partition it owns (onex-registration "
+        "serve); a fraction of the liveness window keeps expiry prompt",
+    )
 
     def to_settings(self, **overrides: Any) -> ModelRegistrationSettings:
         """The settings these values give (seconds become durations), then ``overrides``
@@ -67,6 +78,7 @@ class ModelRegistrationLifecycle(BaseModel):
         Raises ``ModelOnexError(INVALID_PARAMETER)`` naming the override when an override is
         unknown or invalid; the section's own values always make valid settings.
         """
+        # tick_interval_seconds is the service's clock, not a lifecycle rule: not a setting.
         values: dict[str, Any] = {
             "liveness_interval": timedelta(seconds=self.liveness_interval_seconds),
             "liveness_window": timedelta(seconds=self.liveness_window_seconds),

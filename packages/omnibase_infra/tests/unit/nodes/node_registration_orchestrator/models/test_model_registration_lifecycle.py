@@ -99,3 +99,26 @@ def test_overrides_win_and_an_invalid_override_is_named() -> None:
             lifecycle.to_settings(**overrides)
         assert caught.value.error_code is EnumCoreErrorCode.INVALID_PARAMETER
         assert f"override {field}=" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        (0, "greater_than_equal"),
+        (0.009, "greater_than_equal"),
+        (86_401, "less_than_equal"),
+        (math.inf, "finite_number"),
+        ("5", "float_type"),
+        (True, "float_type"),
+    ],
+)
+def test_the_tick_interval_is_a_number_of_seconds_within_its_bounds(value: Any, kind: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        ModelRegistrationLifecycle.model_validate({"tick_interval_seconds": value})
+    assert [error["type"] for error in caught.value.errors()] == [kind]
+    assert ModelRegistrationLifecycle().tick_interval_seconds == 5.0
+    assert ModelRegistrationLifecycle(tick_interval_seconds=0.01).tick_interval_seconds == 0.01
+    # the service's clock, not a lifecycle rule: it does not reach the handlers' settings
+    assert ModelRegistrationLifecycle(tick_interval_seconds=1).to_settings() == (
+        ModelRegistrationSettings()
+    )

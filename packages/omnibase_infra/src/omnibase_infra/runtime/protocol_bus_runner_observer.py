@@ -1,0 +1,38 @@
+"""What a bus runner reports as it goes: the hooks a metrics collector implements."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from omnibase_core.models.bus import ModelBusPartition
+from omnibase_infra.runtime.service_batch_applier import BatchResult
+
+
+class ProtocolBusRunnerObserver(Protocol):
+    """What a bus runner reports as it goes (metrics); every method must return quickly."""
+
+    def batch_committed(
+        self, partition: ModelBusPartition, result: BatchResult, messages: int, seconds: float
+    ) -> None:
+        """A batch of ``messages`` bus messages committed (``result``: its tally and events)."""
+        ...
+
+    def batch_abandoned(self, partition: ModelBusPartition, reason: str) -> None:
+        """A batch was given up without committing (it will be delivered again)."""
+        ...
+
+    def store_retry(self, partition: ModelBusPartition) -> None:
+        """A rolled-back batch is being redone."""
+        ...
+
+    def redelivered(self, partition: ModelBusPartition, count: int) -> None:
+        """``count`` messages of a fetched batch had been delivered before."""
+        ...
+
+    def tick_lag(self, partition: ModelBusPartition, seconds: float) -> None:
+        """A tick committed ``seconds`` behind the wall clock (backlog ticks lag)."""
+        ...
+
+    def partitions_owned(self, partitions: frozenset[ModelBusPartition]) -> None:
+        """The partitions owned changed (a lease taken, released or lost)."""
+        ...
