@@ -193,7 +193,11 @@ class StorePartitionLeasesPostgres:
     def verify(self) -> frozenset[str]:
         """One round trip on the lease session: reads the tokens of the leases held. A dead
         session loses every lease; a token that moved on (which only a lost lock allows)
-        loses that lease. Returns and forgets the names lost since the last call."""
+        loses that lease. Returns and forgets the names lost since the last call.
+
+        When the session is gone it opens a new one (the process counts as a member again as
+        soon as the database is back); a database still unreachable is not an error here, the
+        next call tries again, but then this call may take up to the connect timeout."""
         with self._lock:
             self._check_open("verify")
             conn = self._conn
@@ -217,6 +221,9 @@ class StorePartitionLeasesPostgres:
                         conn.execute("SELECT 1")
                 except psycopg.Error:
                     self._drop_session()
+            if self._conn is None:
+                with suppress(ModelOnexError):  # the database is still away: the next call retries
+                    self._session("verify")
             lost = frozenset(self._lost)
             self._lost.clear()
             return lost

@@ -21,6 +21,7 @@ from omnibase_core.models.bus import (
     ModelBusMessage,
     ModelBusPartition,
     ModelBusStreamSettings,
+    ModelBusUnavailableError,
     ModelEventBusSettings,
 )
 from omnibase_infra.bus import EventBusNats
@@ -185,3 +186,43 @@ def test_a_relay_killed_between_publish_and_cursor_move_leaves_one_copy_per_even
             assert published == [str(e.event_id) for e in events if e.node_id == node]
 
     asyncio.run(successor())
+
+
+def test_a_relay_rides_out_a_nats_server_crash_without_losing_or_doubling(
+    nats_private_server: NatsTestServer, tmp_path: Path
+) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'registration.db'}")
+    events = _commit(store, 30)
+    stream = f"relay-{uuid.uuid4().hex[:10]}"
+    settings = _settings(stream).model_copy(update={"operation_timeout_seconds": 1.0})
+
+    async def scenario() -> None:
+        bus = await EventBusNats.connect(nats_private_server.url, settings)
+        try:
+            with store.open_leases("relay-process") as leases:
+                relay = ServiceOutboxRelay(store, bus, leases, max_events=10)
+                assert await relay.relay_once() == 10
+                nats_private_server.kill()
+                with pytest.raises(ModelBusUnavailableError):
+                    await relay.relay_once()
+                assert store.relay_cursor("relay") == events[9].sequence
+                stop = asyncio.Event()
+                running = asyncio.create_task(relay.run(stop, poll_seconds=0.05))
+                await asyncio.sleep(0.5)  # run() keeps trying while the server is down
+                assert not running.done()
+                await asyncio.to_thread(nats_private_server.start)
+                while store.relay_cursor("relay") < (events[-1].sequence or 0):
+                    await asyncio.sleep(0.05)
+                stop.set()
+                await asyncio.wait_for(running, 60)
+            output = await _stored_output(bus, stream)
+        finally:
+            await bus.close()
+        assert sorted(m.idempotency_id or "" for m in output) == sorted(
+            str(e.event_id) for e in events
+        )
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        store.close()

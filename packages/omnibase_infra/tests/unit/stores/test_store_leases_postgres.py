@@ -135,17 +135,19 @@ def test_a_terminated_lease_session_loses_every_lease_and_frees_them(
     with store.open_leases("victim") as victim, store.open_leases("heir") as heir:
         old = {name: victim.try_acquire(name) for name in ("s/0", "s/1", "relay")}
         assert victim.verify() == frozenset()
-        _terminate_backend(postgres_fresh_url, victim.backend_pid)
-        assert victim.verify() == frozenset(old)
-        assert victim.held() == {}
-        assert victim.verify() == frozenset()
-        _wait_until(lambda: heir.members() == 1, "the victim's membership to end")
+        dead_pid = victim.backend_pid
+        _terminate_backend(postgres_fresh_url, dead_pid)
+        assert heir.members() == 1
         for name, token in old.items():
             new = heir.try_acquire(name)
             assert new is not None
             assert token is not None
             assert new > token
-        assert victim.members() == 2  # the victim rejoins with a new session
+        assert victim.verify() == frozenset(old)
+        assert victim.held() == {}
+        assert victim.backend_pid != dead_pid  # verify opened a new session: a member again
+        assert heir.members() == 2
+        assert victim.verify() == frozenset()
         assert victim.try_acquire("s/0") is None
 
 
@@ -308,5 +310,42 @@ def test_an_unreachable_database_is_a_clear_error() -> None:
     try:
         with pytest.raises(ModelStoreUnavailableError, match="cannot connect to PostgreSQL at"):
             store.open_leases("a")
+    finally:
+        store.close()
+
+
+def test_a_lease_call_on_a_dead_session_raises_retryable_and_verify_reports_the_loss(
+    store: StoreRegistrationPostgres, postgres_fresh_url: str
+) -> None:
+    with store.open_leases("victim") as victim:
+        token = victim.try_acquire("s/0")
+        assert token is not None
+        _terminate_backend(postgres_fresh_url, victim.backend_pid)
+        with pytest.raises(ModelStoreUnavailableError) as caught:
+            victim.try_acquire("s/1")
+        assert caught.value.retryable
+        assert victim.held() == {}
+        assert victim.verify() == frozenset({"s/0"})
+        again = victim.try_acquire("s/0")  # a new session
+        assert again is not None
+        assert again > token
+
+
+def test_a_postgres_restart_loses_every_lease_and_they_can_be_taken_again(
+    postgres_server: PostgresTestServer, postgres_fresh_url: str
+) -> None:
+    store = StoreRegistrationPostgres(postgres_fresh_url)
+    try:
+        with store.open_leases("a") as a, store.open_leases("b") as b:
+            tokens = {"s/0": a.try_acquire("s/0"), "s/1": b.try_acquire("s/1")}
+            postgres_server.restart()  # every open session is cut
+            assert a.verify() == frozenset({"s/0"})
+            assert b.verify() == frozenset({"s/1"})
+            assert a.members() == 2
+            for name, token in tokens.items():
+                new = b.try_acquire(name)
+                assert new is not None
+                assert token is not None
+                assert new > token
     finally:
         store.close()
