@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from omnibase_infra.bus.model_bus_producer_report import ModelBusProducerReport
 from omnibase_infra.bus.model_nats_bus_options import ModelNatsBusOptions
+from omnibase_infra.bus.model_nats_setup_step import ModelNatsSetupStep
 from omnibase_infra.bus.nats_subjects import (
     node_key,
     partition_stream_name,
@@ -25,6 +26,7 @@ __all__ = [
     "EventBusNats",
     "ModelBusProducerReport",
     "ModelNatsBusOptions",
+    "ModelNatsSetupStep",
     "ServiceBusProducer",
     "node_key",
     "partition_stream_name",

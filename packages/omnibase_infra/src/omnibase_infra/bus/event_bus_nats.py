@@ -36,6 +36,7 @@ from omnibase_core.models.bus import (
     ModelEventBusSettings,
 )
 from omnibase_infra.bus.model_nats_bus_options import ModelNatsBusOptions
+from omnibase_infra.bus.model_nats_setup_step import ModelNatsSetupStep
 from omnibase_infra.bus.nats_partition_consumer import NatsPartitionConsumer
 from omnibase_infra.bus.nats_pipelined_publisher import NatsPipelinedPublisher
 from omnibase_infra.bus.nats_subjects import node_key
@@ -125,13 +126,17 @@ class EventBusNats(EventBusBase):
             raise
         return bus
 
-    async def setup(self) -> None:
-        """Create or update every partition stream and durable consumer (idempotent).
+    async def setup(self, *, producer: bool = False) -> tuple[ModelNatsSetupStep, ...]:
+        """Create or update every partition stream and durable consumer (idempotent); with
+        ``producer``, only create the partition streams that are missing and check the
+        partition count of the others (a producer leaves the consumers' settings alone).
 
-        Raises as :meth:`connect`.
+        Returns what was created, updated or found unchanged. Raises as :meth:`connect`.
         """
         try:
-            await ServiceNatsStreamSetup(self._jsm, self._options).ensure(self._settings)
+            return await ServiceNatsStreamSetup(self._jsm, self._options).ensure(
+                self._settings, producer=producer
+            )
         except (TimeoutError, nats.errors.Error) as exc:
             raise ModelBusUnavailableError(
                 f"setting up streams on {mask_url(self._url)} failed: {type(exc).__name__}: "

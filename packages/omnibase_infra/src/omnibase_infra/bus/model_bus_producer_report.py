@@ -11,6 +11,8 @@ class ModelBusProducerReport(BaseModel):
     ``keyed`` envelopes went to their node's partition; ``broadcast`` envelopes (no node id:
     ticks) went to every partition, ``copies`` messages in all; ``duplicates`` of those were
     already stored (same idempotency id within the window), so publishing again is harmless.
+    ``refused`` lines were not envelopes the bus can route and were skipped (only when the
+    producer was asked to go on past them).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -20,3 +22,9 @@ class ModelBusProducerReport(BaseModel):
     broadcast: int = Field(default=0, ge=0)
     copies: int = Field(default=0, ge=0)
     duplicates: int = Field(default=0, ge=0)
+    refused: int = Field(default=0, ge=0)
+
+    @property
+    def stored(self) -> int:
+        """Messages the bus stored now (copies that were not duplicates)."""
+        return self.copies - self.duplicates

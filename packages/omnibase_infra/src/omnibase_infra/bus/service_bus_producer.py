@@ -10,7 +10,7 @@ publishing a file again stores nothing new. Order is kept: envelopes are sent in
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from uuid import UUID
 
@@ -34,16 +34,30 @@ class ServiceBusProducer:
         self._batch_size = batch_size
 
     async def publish_lines(
-        self, lines: Iterable[str | bytes], source: str = "<input>"
+        self,
+        lines: Iterable[str | bytes],
+        source: str = "<input>",
+        *,
+        on_refused: Callable[[int, str], None] | None = None,
     ) -> ModelBusProducerReport:
         """Publish one envelope per non-blank line, in order.
 
-        Raises ``ModelOnexError(INVALID_PARAMETER)`` naming ``source:line`` and the field for
-        a line that is not an envelope the bus can route; what came before it is published.
-        Raises ``ModelBusUnavailableError`` when the bus cannot store a batch (publishing the
-        same lines again is safe).
+        A line that is not an envelope the bus can route (not UTF-8, not JSON, no topic or
+        envelope id, a node id that is not a UUID, a topic the bus does not carry) is refused
+        with ``source:line: problem``. Without ``on_refused`` the first one raises
+        ``ModelOnexError(INVALID_PARAMETER)`` after the lines before it were published; with it,
+        each refused line is passed to ``on_refused(line_number, message)``, counted in the
+        report's ``refused`` and skipped. Raises ``ModelBusUnavailableError`` when the bus
+        cannot store a batch (publishing the same lines again is safe).
         """
-        counts = {"envelopes": 0, "keyed": 0, "broadcast": 0, "copies": 0, "duplicates": 0}
+        counts = {
+            "envelopes": 0,
+            "keyed": 0,
+            "broadcast": 0,
+            "copies": 0,
+            "duplicates": 0,
+            "refused": 0,
+        }
         pending: list[ModelBusOutboundMessage] = []
 
         async def flush() -> None:
@@ -51,24 +65,36 @@ class ServiceBusProducer:
                 self._tally(counts, await self._bus.publish_batch(pending))
                 pending.clear()
 
+        async def refuse(number: int, exc: ModelOnexError, where: str) -> None:
+            await flush()  # what came before the bad line is published
+            if exc.error_code != EnumCoreErrorCode.INVALID_PARAMETER:
+                raise exc
+            message = exc.message if exc.message.startswith(where) else f"{where}: {exc.message}"
+            if on_refused is None:
+                raise _error(where, message.removeprefix(f"{where}: ")) from None
+            counts["refused"] += 1
+            on_refused(number, message)
+
         for number, raw in enumerate(lines, start=1):
-            text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+            where = f"{source}:{number}"
+            try:
+                text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+            except UnicodeDecodeError as exc:
+                bad = _error(
+                    where, f"not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})"
+                )
+                await refuse(number, bad, where)
+                continue
             if not text.strip():
                 continue
-            where = f"{source}:{number}"
             try:
                 topic, envelope_id, node_id = self._route(text, where)
                 if node_id is not None:
                     self._bus.partition_for(topic, node_id)  # a bad topic fails on its line
             except ModelOnexError as exc:
-                await flush()  # what came before the bad line is published
-                if exc.error_code != EnumCoreErrorCode.INVALID_PARAMETER or exc.message.startswith(
-                    where
-                ):
-                    raise
-                raise _error(where, exc.message) from None
+                await refuse(number, exc, where)
+                continue
             value = text.rstrip("\r\n").encode("utf-8")
-            counts["envelopes"] += 1
             if node_id is None:
                 await flush()
                 try:
@@ -76,12 +102,13 @@ class ServiceBusProducer:
                         topic, value, idempotency_id=envelope_id
                     )
                 except ModelOnexError as exc:
-                    if exc.error_code != EnumCoreErrorCode.INVALID_PARAMETER:
-                        raise
-                    raise _error(where, exc.message) from None
+                    await refuse(number, exc, where)
+                    continue
+                counts["envelopes"] += 1
                 counts["broadcast"] += 1
                 self._tally(counts, results)
                 continue
+            counts["envelopes"] += 1
             pending.append(
                 ModelBusOutboundMessage(
                     topic=topic, value=value, key=node_id, idempotency_id=envelope_id

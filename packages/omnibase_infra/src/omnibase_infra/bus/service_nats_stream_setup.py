@@ -12,12 +12,16 @@ For each bus stream ``S`` with ``P`` partitions and each ``k < P``:
 Run again with the same settings it changes nothing; with new topics, windows, ack waits or
 batch sizes it updates what the server allows to update. What cannot change (the partition
 count, a consumer's ack policy) is reported with what to do.
+
+A producer runs it with ``producer=True``: partition streams that are missing are created, the
+partition count of existing ones is checked, and nothing else is touched (no stream update, no
+consumer), so publishing never changes the settings the consumers were set up with.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Literal
 
 from nats.js import api
 from nats.js.errors import APIError, NotFoundError
@@ -26,9 +30,11 @@ from omnibase_core.enums import EnumCoreErrorCode
 from omnibase_core.models.bus import ModelBusStreamSettings, ModelEventBusSettings
 from omnibase_core.models.errors import ModelOnexError
 from omnibase_infra.bus.model_nats_bus_options import ModelNatsBusOptions
+from omnibase_infra.bus.model_nats_setup_step import ModelNatsSetupStep
 from omnibase_infra.bus.nats_subjects import partition_stream_name, partition_stream_subjects
 
 _CONCURRENCY = 16
+_Action = Literal["created", "updated", "unchanged"]
 
 
 def stream_description(stream: ModelBusStreamSettings, partition: int) -> str:
@@ -44,20 +50,37 @@ class ServiceNatsStreamSetup:
         self._jsm = jsm
         self._options = options
 
-    async def ensure(self, settings: ModelEventBusSettings) -> None:
-        """Create or update every partition stream and consumer of ``settings``.
+    async def ensure(
+        self, settings: ModelEventBusSettings, *, producer: bool = False
+    ) -> tuple[ModelNatsSetupStep, ...]:
+        """Create or update every partition stream and consumer of ``settings``; with
+        ``producer``, only create missing partition streams (see the module doc).
 
-        Raises ``ModelOnexError(CONFIGURATION_ERROR)`` for a conflict the server cannot
-        resolve, naming the stream or consumer and what to do.
+        Returns what was done to each stream and consumer, streams in order of name and
+        partition, each followed by its consumer. Raises ``ModelOnexError
+        (CONFIGURATION_ERROR)`` for a conflict the server cannot resolve, naming the stream or
+        consumer and what to do.
         """
         limit = asyncio.Semaphore(_CONCURRENCY)
 
-        async def one(stream: ModelBusStreamSettings, partition: int) -> None:
+        async def one(stream: ModelBusStreamSettings, partition: int) -> list[ModelNatsSetupStep]:
             async with limit:
-                await self._ensure_stream(stream, partition)
-                await self._ensure_consumer(stream, partition)
+                name = partition_stream_name(stream.name, partition)
+                action = await self._ensure_stream(stream, partition, update=not producer)
+                steps = [ModelNatsSetupStep(kind="stream", stream=name, name=name, action=action)]
+                if not producer:
+                    action = await self._ensure_consumer(stream, partition)
+                    steps.append(
+                        ModelNatsSetupStep(
+                            kind="consumer", stream=name, name=stream.group, action=action
+                        )
+                    )
+                return steps
 
-        await asyncio.gather(*(one(s, k) for s in settings.streams for k in range(s.partitions)))
+        done = await asyncio.gather(
+            *(one(s, k) for s in settings.streams for k in range(s.partitions))
+        )
+        return tuple(step for steps in done for step in steps)
 
     def _stream_config(self, stream: ModelBusStreamSettings, partition: int) -> api.StreamConfig:
         return api.StreamConfig(
@@ -72,14 +95,16 @@ class ServiceNatsStreamSetup:
             max_age=self._options.max_age_seconds,
         )
 
-    async def _ensure_stream(self, stream: ModelBusStreamSettings, partition: int) -> None:
+    async def _ensure_stream(
+        self, stream: ModelBusStreamSettings, partition: int, *, update: bool
+    ) -> _Action:
         wanted = self._stream_config(stream, partition)
         name = wanted.name
         try:
             info = await self._jsm.stream_info(name)
         except NotFoundError:
             await self._call(self._jsm.add_stream(wanted), f"creating stream {name!r}")
-            return
+            return "created"
         have = info.config
         if have.description != wanted.description:
             raise ModelOnexError(
@@ -90,15 +115,17 @@ class ServiceNatsStreamSetup:
                 EnumCoreErrorCode.CONFIGURATION_ERROR,
                 {"stream": name},
             )
-        if (
+        if update and (
             sorted(have.subjects or []) != sorted(wanted.subjects or [])
             or have.duplicate_window != wanted.duplicate_window
             or (have.max_age or 0) != wanted.max_age
             or have.num_replicas != wanted.num_replicas
         ):
             await self._call(self._jsm.update_stream(wanted), f"updating stream {name!r}")
+            return "updated"
+        return "unchanged"
 
-    async def _ensure_consumer(self, stream: ModelBusStreamSettings, partition: int) -> None:
+    async def _ensure_consumer(self, stream: ModelBusStreamSettings, partition: int) -> _Action:
         name = partition_stream_name(stream.name, partition)
         wanted = api.ConsumerConfig(
             durable_name=stream.group,
@@ -115,7 +142,7 @@ class ServiceNatsStreamSetup:
             await self._call(
                 self._jsm.add_consumer(name, wanted), f"creating consumer {stream.group!r}"
             )
-            return
+            return "created"
         have = info.config
         if have.ack_policy != api.AckPolicy.ALL or have.deliver_subject:
             raise ModelOnexError(
@@ -130,6 +157,8 @@ class ServiceNatsStreamSetup:
             await self._call(
                 self._jsm.add_consumer(name, wanted), f"updating consumer {stream.group!r}"
             )
+            return "updated"
+        return "unchanged"
 
     @staticmethod
     async def _call(request: Any, doing: str) -> Any:

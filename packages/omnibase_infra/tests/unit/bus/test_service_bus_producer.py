@@ -136,6 +136,45 @@ def test_a_bad_line_is_refused_with_its_place_after_the_good_ones_are_published(
     asyncio.run(scenario())
 
 
+def test_with_on_refused_bad_lines_are_reported_and_skipped_in_order() -> None:
+    async def scenario() -> None:
+        bus = new_bus(2)
+        node = uuid4()
+        lines: list[str | bytes] = [
+            heartbeat(node, 0),
+            "{not json",
+            b'{"envelope_id": "e\xff", "topic": "t", "payload": {}}',
+            tick(1),
+            '{"topic": "no.such", "envelope_id": "e", "payload": {}}',
+            heartbeat(node, 2),
+        ]
+        refused: list[tuple[int, str]] = []
+        report = await ServiceBusProducer(bus).publish_lines(
+            lines, "in.jsonl", on_refused=lambda n, why: refused.append((n, why))
+        )
+        assert [n for n, _ in refused] == [2, 3, 5]
+        assert refused[0][1].startswith("in.jsonl:2: not JSON")
+        assert refused[1][1] == "in.jsonl:3: not UTF-8 (byte 0xff at offset 18)"
+        assert refused[2][1].startswith("in.jsonl:5: ")
+        assert "belongs to no stream" in refused[2][1]
+        assert (report.envelopes, report.keyed, report.broadcast, report.refused) == (3, 2, 1, 3)
+        assert (report.copies, report.stored) == (4, 4)
+        got = await read_all(bus, 2)
+        k = partition_hash(node) % 2
+        assert [m.idempotency_id for m in got[k]] == ["hb-0", f"tick-1/{k}", "hb-2"]
+
+    asyncio.run(scenario())
+
+
+def test_a_line_that_is_not_utf8_is_refused_without_on_refused() -> None:
+    async def scenario() -> None:
+        with pytest.raises(ModelOnexError) as caught:
+            await ServiceBusProducer(new_bus(1)).publish_lines([b'{"a": "\xc3"}'], "x")
+        assert caught.value.message == "x:1: not UTF-8 (byte 0xc3 at offset 7)"
+
+    asyncio.run(scenario())
+
+
 def test_one_envelope_can_be_published_as_a_mapping() -> None:
     async def scenario() -> None:
         bus = new_bus(3)

@@ -66,6 +66,11 @@ def _heavy(modules: list[str]) -> list[str]:
         (("run", "x.jsonl", "--batch-size", "0"), 2),
         (("events", "--after-sequence", "-1"), 2),
         (("frobnicate",), 2),
+        (("publish", "--help"), 0),
+        (("bus", "setup", "--help"), 0),
+        (("publish", "x.jsonl", "--bus", "http://h:1"), 2),
+        (("publish", "x.jsonl", "--bus", "nats://h:1", "--partitions", "0"), 2),
+        (("bus", "setup", "--bus", "nats://h"), 2),
     ],
 )
 def test_help_and_usage_errors_load_nothing_heavy(
