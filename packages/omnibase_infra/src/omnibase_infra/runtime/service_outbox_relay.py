@@ -43,10 +43,17 @@ MAX_EVENTS: Final = 10_000
 
 
 def event_bytes(event: ModelLifecycleEvent) -> bytes:
-    """An event as published: its wire JSON object, compact, UTF-8 (what ``events --json``
-    prints for it)."""
-    text = json.dumps(event.to_wire(), separators=(",", ":"), ensure_ascii=False)
-    return text.encode("utf-8")
+    """An event as published: its wire JSON object (``to_wire``), compact, UTF-8: the bytes of
+    the line ``events --json`` prints for it.
+
+    The common fields are serialised by pydantic in one pass and the event's own fields
+    appended after them, which costs a third of dumping ``to_wire()``'s dictionary.
+    """
+    head = event.model_dump_json(exclude={"data"})
+    if not event.data:
+        return head.encode("utf-8")
+    own = json.dumps(event.data, separators=(",", ":"), ensure_ascii=False)
+    return f"{head[:-1]},{own[1:]}".encode()
 
 
 class ServiceOutboxRelay:

@@ -23,6 +23,7 @@ from omnibase_core.models.bus import (
     ModelEventBusSettings,
 )
 from omnibase_core.models.errors import ModelOnexError
+from omnibase_infra.cli.cli_views import event_json
 from omnibase_infra.enums import EnumLifecycleEventType
 from omnibase_infra.models import ModelLifecycleEvent
 from omnibase_infra.runtime.service_outbox_relay import ServiceOutboxRelay, event_bytes
@@ -258,3 +259,25 @@ def test_a_bad_poll_interval_or_name_is_refused(bad: float) -> None:
             asyncio.run(relay.run(asyncio.Event(), bad))
         with pytest.raises(ModelOnexError, match="lease name"):
             ServiceOutboxRelay(store, new_bus(), leases, name="")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"node_name": "n", "epoch": 3, "capabilities": {"a": [1, 1.5e300, None, True]}},
+        {"text": 'é\u2028"\n\x01\ud7ff', "n": -(2**63), "f": 0.1},
+    ],
+    ids=["no-data", "nested", "escapes"],
+)
+def test_a_published_event_is_the_line_events_json_prints(data: dict[str, Any]) -> None:
+    event = ModelLifecycleEvent.create(
+        EnumLifecycleEventType.NODE_BECAME_ACTIVE,
+        node_id=uuid4(),
+        causation_id=uuid4(),
+        correlation_id=uuid4(),
+        emitted_at=datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC),
+        position=0,
+        data=data,
+    ).model_copy(update={"sequence": 7})
+    assert event_bytes(event) == event_json(event).encode("utf-8")
