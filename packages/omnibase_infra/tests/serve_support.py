@@ -202,6 +202,13 @@ class ServeProcess:
                 owned = {int(k) for k in listed.split(", ") if k}
         return owned
 
+    def committed(self) -> int:
+        """Messages the process committed, as its drain log line says (after a clean stop)."""
+        for line in self.log.splitlines():
+            if "partitions drained: " in line:
+                return int(line.rsplit("partitions drained: ", 1)[1].split(" ", 1)[0])
+        raise AssertionError(f"no drain line in the log:\n{self.log}")
+
     def wait_serving(self, timeout: float = 30.0) -> ServeProcess:
         """Wait for the start line; fails with the log if the process exits first."""
 

@@ -332,6 +332,12 @@ def _build_parser() -> _Parser:
         help="partitions of the bus streams (default 4; must match streams already created)",
     )
     serve.add_argument(
+        "--http",
+        default=None,
+        metavar="HOST:PORT",
+        help="serve /livez, /readyz and /metrics there (needs omnibase-infra[serve])",
+    )
+    serve.add_argument(
         "--no-ticks",
         action="store_true",
         help="do not tick the owned partitions (ticks published on the bus are still applied)",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from omnibase_core.models.bus import ModelBusPartition
@@ -29,8 +30,12 @@ class ProtocolBusRunnerObserver(Protocol):
         """``count`` messages of a fetched batch had been delivered before."""
         ...
 
-    def tick_lag(self, partition: ModelBusPartition, seconds: float) -> None:
-        """A tick committed ``seconds`` behind the wall clock (backlog ticks lag)."""
+    def ticked(self, partition: ModelBusPartition, at: datetime) -> None:
+        """``partition`` committed its tick for the grid instant ``at``."""
+        ...
+
+    def lease_changed(self, partition: ModelBusPartition, kind: str) -> None:
+        """The lease of ``partition`` was ``acquired``, ``released`` or ``lost``."""
         ...
 
     def partitions_owned(self, partitions: frozenset[ModelBusPartition]) -> None:

@@ -28,6 +28,7 @@ from omnibase_infra.runtime.wire_codec import dead_letter_id, encode_envelope, m
 from omnibase_infra.stores.model_store_data_error import ModelStoreDataError
 from omnibase_infra.stores.model_store_unavailable_error import ModelStoreUnavailableError
 from omnibase_infra.stores.protocol_engine_store import ProtocolEngineStore
+from omnibase_infra.stores.protocol_engine_transaction import ProtocolEngineTransaction
 from omnibase_infra.wire import escape_raw, find_violation, unescape_raw
 
 #: An input of the engine: a decoded envelope, or the dead letter the codec made of an
@@ -35,7 +36,7 @@ from omnibase_infra.wire import escape_raw, find_violation, unescape_raw
 RuntimeInput = ModelEventEnvelope[Any] | ModelDeadLetter
 BatchResult = tuple[ModelEngineTally, list[ModelLifecycleEvent]]
 #: Run first in every batch transaction; raising aborts the batch (nothing of it is kept).
-BatchGuard = Callable[[Any], None]
+BatchGuard = Callable[[ProtocolEngineTransaction], None]
 
 
 @dataclass(slots=True)

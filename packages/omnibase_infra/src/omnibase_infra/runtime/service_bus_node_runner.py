@@ -14,7 +14,8 @@ SQLite file). Every ``rebalance_seconds`` the runner
 
 Without leases (``leases=None``) the runner owns every partition: one process, one store.
 On stop it lets every worker finish and acknowledge its batch in flight, then revokes the
-partitions and releases the leases.
+partitions and releases their leases (the lease manager itself stays open: its owner, who may
+hold other leases such as the outbox relay's, closes it).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import logging
 import math
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
 
 from omnibase_core.enums import EnumCoreErrorCode
 from omnibase_core.models.bus import ModelBusPartition, ModelBusStreamSettings
@@ -40,34 +41,11 @@ from omnibase_infra.runtime.service_bus_partition_worker import (
     close_thread_loop,
 )
 from omnibase_infra.stores.protocol_engine_store import ProtocolEngineStore
+from omnibase_infra.stores.protocol_partition_leases import ProtocolPartitionLeases
 from omnibase_infra.stores.store_retry import DEFAULT_MAX_SECONDS
 
 _log = logging.getLogger("omnibase_infra.runtime.bus_runner")
 T = TypeVar("T")
-
-
-class _PartitionLeases(Protocol):
-    """The partition leases a store hands out (``store.open_leases(owner)``)."""
-
-    def members(self) -> Any:
-        """The live members sharing the leases (a count, or a collection of them)."""
-        ...
-
-    def try_acquire(self, name: str) -> int | None:
-        """Take the lease ``name`` if free: its fencing token, else ``None``."""
-        ...
-
-    def release(self, name: str) -> None:
-        """Give the lease ``name`` up."""
-        ...
-
-    def verify(self) -> frozenset[str]:
-        """The names of held leases that are lost."""
-        ...
-
-    def close(self) -> None:
-        """Release every lease and the connection."""
-        ...
 
 
 class ServiceBusNodeRunner(Generic[TxnT]):
@@ -84,7 +62,7 @@ class ServiceBusNodeRunner(Generic[TxnT]):
         node_for: Callable[[ModelPartition], ProtocolEngineNode[TxnT]],
         *,
         stream: str | None = None,
-        leases: _PartitionLeases | None = None,
+        leases: ProtocolPartitionLeases | None = None,
         batch_size: int | None = None,
         tick_interval_seconds: float | None = None,
         fetch_timeout_seconds: float = 0.5,
@@ -134,6 +112,8 @@ class ServiceBusNodeRunner(Generic[TxnT]):
         self._zombies: list[asyncio.Task[None]] = []
         self._lease_thread = ThreadPoolExecutor(1, thread_name_prefix="bus-leases")
         self._stop = asyncio.Event()
+        self._balanced = False
+        self._committed = 0
 
     # --- state ---------------------------------------------------------------------------------
     @property
@@ -148,12 +128,17 @@ class ServiceBusNodeRunner(Generic[TxnT]):
 
     @property
     def committed_messages(self) -> int:
-        """Bus messages committed by the workers of the partitions owned right now."""
-        return sum(worker.committed_messages for worker in self._workers.values())
+        """Bus messages this runner has committed since it started (every partition it owned)."""
+        return self._committed + sum(w.committed_messages for w in self._workers.values())
+
+    @property
+    def balanced(self) -> bool:
+        """Whether the first round of taking partitions is done (readiness)."""
+        return self._balanced
 
     def lease_name(self, index: int) -> str:
         """The lease that owns partition ``index``."""
-        return f"bus/{self._stream.name}/{index}"
+        return f"{self._stream.name}/{index}"
 
     # --- running -------------------------------------------------------------------------------
     async def run(self, stop: asyncio.Event) -> None:
@@ -165,6 +150,7 @@ class ServiceBusNodeRunner(Generic[TxnT]):
         try:
             while not stop.is_set():
                 await self._rebalance_once()
+                self._balanced = True
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self._rebalance)
         finally:
@@ -181,8 +167,7 @@ class ServiceBusNodeRunner(Generic[TxnT]):
         for index, worker in list(self._workers.items()):
             if self.lease_name(index) in lost:
                 await self._lose(index, worker)
-        members = await self._lease_call(self._leases.members)
-        count = members if isinstance(members, int) else len(members)
+        count = await self._lease_call(self._leases.members)
         share = math.ceil(self._partitions / max(1, count))
         staying = [k for k, w in self._workers.items() if not w.leaving]
         if len(staying) > share:
@@ -246,7 +231,7 @@ class ServiceBusNodeRunner(Generic[TxnT]):
             "" if token is None else f" (lease token {token})",
             self._owned_text(),
         )
-        self._report_owned()
+        self._report_owned(ref, "acquired")
 
     async def _lose(self, index: int, worker: ServiceBusPartitionWorker[TxnT]) -> None:
         """The lease of ``index`` is gone: revoke the partition now; the batch in flight is
@@ -257,13 +242,14 @@ class ServiceBusNodeRunner(Generic[TxnT]):
         )
         worker.lose()
         del self._workers[index]
+        self._committed += worker.committed_messages
         self._zombies.append(self._tasks.pop(index))
         with contextlib.suppress(ModelOnexError):
             await self._bus.revoke([worker.partition])
         if self._leases is not None:
             with contextlib.suppress(ModelOnexError):
                 await self._lease_call(self._leases.release, self.lease_name(index))
-        self._report_owned()
+        self._report_owned(worker.partition, "lost")
 
     async def _reap(self) -> None:
         """Revoke (and release the lease of) every partition whose worker has ended."""
@@ -273,6 +259,7 @@ class ServiceBusNodeRunner(Generic[TxnT]):
                 continue
             worker = self._workers.pop(index)
             del self._tasks[index]
+            self._committed += worker.committed_messages
             if not task.cancelled() and task.exception() is not None:
                 _log.error("partition %s: worker failed: %r", worker.partition, task.exception())
             await self._revoke(worker)
@@ -291,7 +278,7 @@ class ServiceBusNodeRunner(Generic[TxnT]):
             f" ({why})" if why else "",
             self._owned_text(),
         )
-        self._report_owned()
+        self._report_owned(ref, "lost" if worker.lost else "released")
 
     async def _drain(self) -> None:
         """Let every worker finish its batch in flight, then revoke and release everything."""
@@ -300,9 +287,7 @@ class ServiceBusNodeRunner(Generic[TxnT]):
         if self._tasks or self._zombies:
             await asyncio.gather(*self._tasks.values(), *self._zombies, return_exceptions=True)
         await self._reap()
-        if self._leases is not None:
-            with contextlib.suppress(ModelOnexError):
-                await self._lease_call(self._leases.close)
+        _log.info("partitions drained: %d messages committed by this runner", self._committed)
         for executor in self._executors.values():
             await asyncio.get_running_loop().run_in_executor(executor, close_thread_loop)
             executor.shutdown(wait=True)
@@ -339,8 +324,9 @@ class ServiceBusNodeRunner(Generic[TxnT]):
         owned = sorted(self._workers)
         return f"[{', '.join(str(k) for k in owned)}] of {self._partitions}"
 
-    def _report_owned(self) -> None:
+    def _report_owned(self, partition: ModelBusPartition, kind: str) -> None:
         if self._observer is not None:
+            self._observer.lease_changed(partition, kind)
             self._observer.partitions_owned(
                 frozenset(
                     ModelBusPartition(stream=self._stream.name, index=k) for k in self._workers

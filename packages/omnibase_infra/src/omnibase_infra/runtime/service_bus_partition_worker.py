@@ -31,7 +31,6 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic
@@ -51,8 +50,10 @@ from omnibase_infra.runtime.service_batch_applier import (
     ServiceBatchApplier,
 )
 from omnibase_infra.runtime.wire_codec import decode_line
+from omnibase_infra.stores.model_lease_lost_error import ModelLeaseLostError
 from omnibase_infra.stores.model_store_unavailable_error import ModelStoreUnavailableError
 from omnibase_infra.stores.protocol_engine_store import ProtocolEngineStore
+from omnibase_infra.stores.protocol_engine_transaction import ProtocolEngineTransaction
 from omnibase_infra.stores.store_retry import DEFAULT_MAX_SECONDS, run_with_store_retry
 
 _log = logging.getLogger("omnibase_infra.runtime.bus_runner")
@@ -234,6 +235,10 @@ class ServiceBusPartitionWorker(Generic[TxnT]):
             return future.result()
         except _BatchAbandonedError as exc:
             self._give_up(f"lease lost ({exc})")
+        except ModelLeaseLostError as exc:
+            self._lost.set()
+            self._leaving = True
+            self._give_up(exc.message)
         except ModelStoreUnavailableError as exc:
             self._give_up(f"the store stayed unavailable: {exc.message}")
         except Exception as exc:  # a lease check that failed, or the store broke otherwise
@@ -275,13 +280,12 @@ class ServiceBusPartitionWorker(Generic[TxnT]):
 
         return run_with_store_retry(once, max_seconds=self._store_retry_seconds, on_retry=on_retry)
 
-    def _guard(self, txn: Any) -> None:
+    def _guard(self, txn: ProtocolEngineTransaction) -> None:
         """First thing in every batch transaction: the lease must still be ours."""
         if self._lost.is_set():
             raise _BatchAbandonedError(f"partition {self._ref} was taken away")
-        check: Callable[[str, int], None] | None = getattr(txn, "check_lease", None)
-        if check is not None and self._lease_name is not None and self._token is not None:
-            check(self._lease_name, self._token)
+        if self._lease_name is not None and self._token is not None:
+            txn.check_lease(self._lease_name, self._token)
 
     async def _acknowledge(self, last: ModelBusMessage, stop: asyncio.Event) -> None:
         """Acknowledge through ``last`` (committed): retried while the bus is unreachable; given
@@ -325,7 +329,7 @@ class ServiceBusPartitionWorker(Generic[TxnT]):
             return False
         clock.ticked(sequence)
         if self._observer is not None:
-            self._observer.tick_lag(self._ref, (datetime.now(UTC) - at).total_seconds())
+            self._observer.ticked(self._ref, at)
         return True
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -184,3 +185,185 @@ def test_a_partition_count_other_than_the_streams_is_refused(
     assert last.startswith("onex-registration: error: JetStream stream 'onex-registration-0'")
     assert "partition count" in last
     assert "Traceback" not in done.stderr
+
+
+# --- several processes (PostgreSQL leases) --------------------------------------------------------
+
+
+def _pair(store_url: str, url: str, folder: Path, *extra: str) -> tuple[ServeProcess, ServeProcess]:
+    args = ("--partitions", "4", "--no-ticks", "--ack-wait", "2", "--batch-size", "32", *extra)
+    a = ServeProcess(store_url, url, *args, folder=folder).start()
+    b = ServeProcess(store_url, url, *args, folder=folder).start()
+    a.wait_serving()
+    b.wait_serving()
+    wait_until(
+        lambda: len(a.owned()) == 2 and len(b.owned()) == 2,
+        30,
+        "two processes to own two partitions each",
+    )
+    assert a.owned().isdisjoint(b.owned())
+    return a, b
+
+
+def test_two_processes_share_the_partitions_and_together_end_as_run_ends(
+    nats_private_server: NatsTestServer, postgres_server: Any, postgres_url: str, tmp_path: Path
+) -> None:
+    store_url = postgres_server.create_schema(postgres_url)
+    reference = postgres_server.create_schema(postgres_url)
+    url = nats_private_server.url
+    lines = history_lines()
+    a, b = _pair(store_url, url, tmp_path)
+    try:
+        report = publish_lines(url, lines, 4)
+        total = expected_outcomes(lines, 4)
+        wait_until(lambda: outcome_total(store_url) == total, 60, "both to apply everything")
+        assert a.terminate() == 0, a.log
+        assert b.terminate() == 0, b.log
+    finally:
+        a.stop_quietly()
+        b.stop_quietly()
+    # each applied its own half: every stored message committed once, by one of them
+    assert a.committed() > 0
+    assert b.committed() > 0
+    assert a.committed() + b.committed() == report.copies - report.duplicates
+    assert _pending(url, 4) == [(0, 0)] * 4
+    run_file(lines, reference)
+    assert comparable(store_url) == comparable(reference)
+
+
+def test_when_one_of_two_processes_is_killed_the_other_takes_its_partitions_over(
+    nats_private_server: NatsTestServer, postgres_server: Any, postgres_url: str, tmp_path: Path
+) -> None:
+    store_url = postgres_server.create_schema(postgres_url)
+    reference = postgres_server.create_schema(postgres_url)
+    url = nats_private_server.url
+    lines = history_lines()
+    half = len(lines) // 2
+    a, b = _pair(store_url, url, tmp_path)
+    try:
+        publish_lines(url, lines[:half], 4)
+        wait_until(
+            lambda: outcome_total(store_url) == expected_outcomes(lines[:half], 4),
+            60,
+            "the first half",
+        )
+        b.kill()
+        killed_at = time.monotonic()
+        wait_until(lambda: len(a.owned()) == 4, 30, "the survivor to take every partition")
+        takeover = time.monotonic() - killed_at
+        publish_lines(url, lines[half:], 4)
+        total = expected_outcomes(lines, 4)
+        wait_until(lambda: outcome_total(store_url) == total, 60, "the survivor to apply the rest")
+        assert a.terminate() == 0, a.log
+    finally:
+        a.stop_quietly()
+        b.stop_quietly()
+    print(f"takeover after SIGKILL: {takeover:.2f} s")
+    assert _pending(url, 4) == [(0, 0)] * 4
+    run_file(lines, reference)
+    served = comparable(store_url)
+    assert served == comparable(reference)
+    assert all(d["reason"] != "misrouted_partition" for d in served["dead_letters"])
+
+
+def test_a_second_process_on_one_sqlite_store_is_refused_in_one_line(
+    nats_private_server: NatsTestServer, tmp_path: Path
+) -> None:
+    store_url = f"sqlite:///{tmp_path / 'one.db'}"
+    first = ServeProcess(store_url, nats_private_server.url, folder=tmp_path).start()
+    try:
+        first.wait_serving()
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "omnibase_infra.cli",
+                "serve",
+                "--store",
+                store_url,
+                "--bus",
+                nats_private_server.url,
+            ],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            timeout=60,
+            check=False,
+        )
+        assert first.terminate() == 0
+    finally:
+        first.stop_quietly()
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1
+    assert done.stderr.startswith("onex-registration: error: ")
+    assert "is already served by" in done.stderr
+
+
+def test_health_and_metrics_are_served_over_http(
+    nats_private_server: NatsTestServer, tmp_path: Path
+) -> None:
+    import urllib.request
+
+    port = _free_port()
+    store_url = f"sqlite:///{tmp_path / 'served.db'}"
+    lines = history_lines(nodes=4, minutes=5)
+    publish_lines(nats_private_server.url, lines, PARTITIONS)
+    serve = ServeProcess(
+        store_url,
+        nats_private_server.url,
+        "--partitions",
+        str(PARTITIONS),
+        "--no-ticks",
+        "--http",
+        f"127.0.0.1:{port}",
+        folder=tmp_path,
+    ).start()
+
+    def get(path: str) -> tuple[int, str]:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as answer:
+                return int(answer.status), answer.read().decode()
+        except urllib.error.HTTPError as refused:
+            return int(refused.code), refused.read().decode()
+
+    try:
+        serve.wait_serving()
+        total = expected_outcomes(lines, PARTITIONS)
+        wait_until(lambda: outcome_total(store_url) == total, 60, "serve to apply everything")
+        assert get("/livez")[0] == 200
+        status, body = get("/readyz")
+        assert status == 200, body
+        assert f"consumers: ok: owning [0, 1, 2] of {PARTITIONS}" in body
+        published = f"onex_registration_relay_published_events_total {float(_events(store_url))}"
+        wait_until(lambda: published in get("/metrics")[1], 30, "the relay to publish it all")
+        metrics = get("/metrics")[1]
+        assert serve.terminate() == 0, serve.log
+    finally:
+        serve.stop_quietly()
+    applied = [
+        line
+        for line in metrics.splitlines()
+        if line.startswith('onex_registration_messages_total{outcome="applied",reason=""}')
+    ]
+    assert applied == [
+        f'onex_registration_messages_total{{outcome="applied",reason=""}} {float(total)}'
+    ]
+    assert "onex_registration_partitions_owned 3.0" in metrics
+    assert 'onex_registration_lease_changes_total{kind="acquired"} 3.0' in metrics
+    assert "onex_registration_relay_lag_events 0.0" in metrics
+
+
+def _events(store_url: str) -> int:
+    store = open_store(store_url)
+    try:
+        return store.last_sequence()
+    finally:
+        store.close()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

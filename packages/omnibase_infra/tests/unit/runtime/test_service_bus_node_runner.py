@@ -34,6 +34,8 @@ from omnibase_infra.nodes.node_registration_orchestrator.service_registration_ru
     ServiceRegistrationRuntime,
 )
 from omnibase_infra.runtime.model_tick_clock import ModelTickClock
+from omnibase_infra.runtime.protocol_bus_runner_observer import ProtocolBusRunnerObserver
+from omnibase_infra.stores.model_lease_lost_error import ModelLeaseLostError
 from omnibase_infra.stores.store_registration_memory import StoreRegistrationMemory
 
 HEARTBEAT = "onex.evt.platform.node-heartbeat.v1"
@@ -232,8 +234,8 @@ class _Leases:
         if self.table.get(name) == self.owner:
             del self.table[name]
 
-    def held(self) -> frozenset[str]:
-        return frozenset(n for n, o in self.table.items() if o == self.owner)
+    def held(self) -> dict[str, int]:
+        return {n: self.tokens for n, o in self.table.items() if o == self.owner}
 
     def verify(self) -> frozenset[str]:
         return frozenset(self.lost)
@@ -243,30 +245,37 @@ class _Leases:
             del self.table[name]
 
 
-def test_a_runner_takes_its_fair_share_and_gives_extras_back_when_members_join() -> None:
-    table: dict[str, str] = {}
-    members = {"count": 1}
+def test_runners_share_the_partitions_fairly_and_take_over_when_one_leaves() -> None:
     store = StoreRegistrationMemory()
+    broker = EventBusInMemoryBroker()
 
     async def scenario() -> None:
-        bus = _bus(EventBusInMemoryBroker(), 5)
-        leases = _Leases(table, "a", lambda: members["count"])
-        runner = registration_runner(bus, store, leases=leases, rebalance_seconds=0.02)
-        stop = asyncio.Event()
-        task = asyncio.create_task(runner.run(stop))
-        await _until(lambda: len(runner.owned) == 5)
-        assert {p.index for p in bus.assignment()} == set(range(5))
-        members["count"] = 2
-        await _until(lambda: len(runner.owned) == 3)  # ceil(5 / 2)
-        assert len(table) == 3
-        assert set(table.values()) == {"a"}
-        assert {p.index for p in bus.assignment()} == runner.owned
-        members["count"] = 5
-        await _until(lambda: len(runner.owned) == 1)
-        stop.set()
-        await task
-        assert table == {}
-        await bus.close()
+        bus_a, bus_b = _bus(broker, 5), _bus(broker, 5)
+        leases_a, leases_b = store.open_leases("a"), None
+        a = registration_runner(bus_a, store, leases=leases_a, rebalance_seconds=0.02)
+        stop_a, stop_b = asyncio.Event(), asyncio.Event()
+        task_a = asyncio.create_task(a.run(stop_a))
+        await _until(lambda: len(a.owned) == 5)
+        assert {p.index for p in bus_a.assignment()} == set(range(5))
+        leases_b = store.open_leases("b")
+        b = registration_runner(bus_b, store, leases=leases_b, rebalance_seconds=0.02)
+        task_b = asyncio.create_task(b.run(stop_b))
+        await _until(lambda: len(a.owned) == 3 and len(b.owned) == 2)  # ceil(5 / 2) and the rest
+        assert a.owned.isdisjoint(b.owned)
+        assert {p.index for p in bus_a.assignment()} == a.owned
+        assert {p.index for p in bus_b.assignment()} == b.owned
+        assert set(leases_a.held()) == {a.lease_name(k) for k in a.owned}
+        stop_a.set()
+        await task_a
+        leases_a.close()
+        await _until(lambda: len(b.owned) == 5)
+        assert leases_a.held() == {}
+        stop_b.set()
+        await task_b
+        assert leases_b.held() == {}  # the runner released its partitions; the manager is open
+        leases_b.close()
+        await bus_a.close()
+        await bus_b.close()
 
     asyncio.run(scenario())
 
@@ -278,9 +287,6 @@ def test_a_batch_whose_lease_is_lost_is_never_committed_nor_acknowledged() -> No
     checked: list[tuple[str, int]] = []
     entered = threading.Event()
     release = threading.Event()
-
-    class _LeaseLostError(Exception):
-        pass
 
     class _FencedStore:
         """The memory store whose transactions check a lease as a store with leases does; the
@@ -307,7 +313,7 @@ def test_a_batch_whose_lease_is_lost_is_never_committed_nor_acknowledged() -> No
             checked.append((name, token))
             entered.set()
             release.wait(10)
-            raise _LeaseLostError(f"lease {name} token {token} is no longer held")
+            raise ModelLeaseLostError("test", name, token, token + 1)
 
     async def scenario() -> None:
         bus = _bus(broker, 1, ack_wait_seconds=0.2)
@@ -330,7 +336,7 @@ def test_a_batch_whose_lease_is_lost_is_never_committed_nor_acknowledged() -> No
         await other.close()
 
     asyncio.run(scenario())
-    assert checked == [(f"bus/{INPUT_STREAM}/0", 1)]
+    assert checked == [(f"{INPUT_STREAM}/0", 1)]
     assert [n.node_id for n in store.list_nodes()] == [node]
     assert sum(store.count_outcomes().values()) == 1
 
@@ -394,12 +400,15 @@ async def one_owner_again(
         def batch_abandoned(self, partition: Any, reason: str) -> None: ...
         def store_retry(self, partition: Any) -> None: ...
         def redelivered(self, partition: Any, count: int) -> None: ...
-        def tick_lag(self, partition: Any, seconds: float) -> None:
+        def ticked(self, partition: Any, at: datetime) -> None:
             applied.append(-1)
+
+        def lease_changed(self, partition: Any, kind: str) -> None: ...
 
         def partitions_owned(self, partitions: Any) -> None: ...
 
-    runner = registration_runner(bus, store, tick_interval_seconds=interval, observer=_Observer())
+    observer: ProtocolBusRunnerObserver = _Observer()
+    runner = registration_runner(bus, store, tick_interval_seconds=interval, observer=observer)
     await _run_until(runner, lambda: applied.count(-1) >= 2)
     await bus.close()
 
