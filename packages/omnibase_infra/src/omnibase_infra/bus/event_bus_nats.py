@@ -39,7 +39,7 @@ from omnibase_infra.bus.model_nats_bus_options import ModelNatsBusOptions
 from omnibase_infra.bus.model_nats_setup_step import ModelNatsSetupStep
 from omnibase_infra.bus.nats_partition_consumer import NatsPartitionConsumer
 from omnibase_infra.bus.nats_pipelined_publisher import NatsPipelinedPublisher
-from omnibase_infra.bus.nats_subjects import node_key
+from omnibase_infra.bus.nats_subjects import node_key, partition_stream_name
 from omnibase_infra.bus.service_nats_stream_setup import ServiceNatsStreamSetup
 from omnibase_infra.utils.url_masking import mask_url
 
@@ -148,6 +148,21 @@ class EventBusNats(EventBusBase):
     def is_connected(self) -> bool:
         """Whether the client is connected right now (it reconnects by itself)."""
         return bool(self._nc.is_connected)
+
+    async def backlog(self, partition: ModelBusPartition) -> int:
+        """Messages of ``partition`` its consumer group has not acknowledged yet (not yet
+        delivered, plus delivered and unacknowledged), as the server counts them now: the
+        pending gauge of a live service. Raises ``INVALID_PARAMETER`` for an unknown partition,
+        ``ModelBusUnavailableError`` when the server does not answer."""
+        stream = self._stream_of_partition(partition)
+        name = partition_stream_name(stream.name, partition.index)
+        try:
+            info = await self._jsm.consumer_info(name, stream.group)
+        except (TimeoutError, nats.errors.Error) as exc:
+            raise ModelBusUnavailableError(
+                f"reading consumer {stream.group!r} of {name!r} failed: {type(exc).__name__}: {exc}"
+            ) from None
+        return int(info.num_pending or 0) + int(info.num_ack_pending or 0)
 
     def _partition_key(self, key: str) -> tuple[str, int]:
         return node_key(key)

@@ -25,6 +25,7 @@ import sys
 from typing import Any, cast
 
 from omnibase_core.enums import EnumCoreErrorCode
+from omnibase_core.models.bus import ModelBusPartition
 from omnibase_core.models.errors import ModelOnexError
 from omnibase_infra.bus import ModelNatsBusOptions
 from omnibase_infra.models import ModelPartition
@@ -148,7 +149,7 @@ async def _run_service(
     )
     relay_stop = asyncio.Event()
     relay_task = asyncio.create_task(relay.run(relay_stop), name="outbox-relay")
-    gauges = asyncio.create_task(_relay_gauges(relay, metrics, relay_stop))
+    gauges = asyncio.create_task(_gauges(relay, bus, runner, metrics, relay_stop))
     try:
         runner_task = asyncio.create_task(runner.run(stop), name="partitions")
         done, _ = await asyncio.wait({runner_task, relay_task}, return_when="FIRST_COMPLETED")
@@ -167,8 +168,15 @@ async def _run_service(
                 await health.server.stop()
 
 
-async def _relay_gauges(relay: ServiceOutboxRelay, metrics: Any, stop: asyncio.Event) -> None:
-    """Keep the relay's lag and published count on the metrics, every second."""
+async def _gauges(
+    relay: ServiceOutboxRelay,
+    bus: Any,
+    runner: ServiceBusNodeRunner[Any],
+    metrics: Any,
+    stop: asyncio.Event,
+) -> None:
+    """Keep the relay's lag and published count and the owned partitions' backlog on the
+    bus on the metrics, every second."""
     if metrics is None:
         return
     published = 0
@@ -176,6 +184,10 @@ async def _relay_gauges(relay: ServiceOutboxRelay, metrics: Any, stop: asyncio.E
         metrics.set_relay_lag(relay.lag)
         metrics.record_relay_published(relay.published - published)
         published = relay.published
+        for index in sorted(runner.owned):
+            ref = ModelBusPartition(stream=runner.stream.name, index=index)
+            with contextlib.suppress(ModelOnexError):
+                metrics.set_pending(index, await bus.backlog(ref))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), 1.0)
 

@@ -302,3 +302,28 @@ def test_the_bus_is_importable_without_naming_the_module() -> None:
     assert bus_package.EventBusNats is EventBusNats
     with pytest.raises(AttributeError):
         _ = bus_package.NoSuchThing
+
+
+def test_backlog_counts_what_the_group_has_not_acknowledged(nats_server: NatsTestServer) -> None:
+    stream = stream_settings(partitions=1)
+    partition = ModelBusPartition(stream=stream.name, index=0)
+
+    async def scenario() -> list[int]:
+        bus = await EventBusNats.connect(nats_server.url, settings_of(stream))
+        try:
+            seen = [await bus.backlog(partition)]
+            for i in range(5):
+                await bus.publish(stream.topics[0], b"x", partition=0, idempotency_id=f"b{i}")
+            seen.append(await bus.backlog(partition))
+            await bus.assign([partition])
+            batch: tuple[ModelBusMessage, ...] = ()
+            while len(batch) < 2:
+                batch += await bus.fetch(partition, 2 - len(batch), 5)
+            seen.append(await bus.backlog(partition))  # delivered, not acknowledged: pending
+            await bus.ack_through(batch[-1])
+            seen.append(await bus.backlog(partition))
+            return seen
+        finally:
+            await bus.close()
+
+    assert asyncio.run(scenario()) == [0, 5, 5, 3]

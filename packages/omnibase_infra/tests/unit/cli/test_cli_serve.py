@@ -37,6 +37,7 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         (["--shutdown-timeout", "0"], 2, "must be above 0"),
         (["--bus", "http://127.0.0.1:1"], 1, "is not nats://HOST:PORT"),
         (["--store", "mysql://x"], 1, "store URL 'mysql://x' is not supported"),
+        (["--http", "nope"], 1, "HTTP address 'nope' is not HOST:PORT"),
     ],
 )
 def test_bad_arguments_are_one_line(

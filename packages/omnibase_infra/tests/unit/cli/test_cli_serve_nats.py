@@ -335,7 +335,12 @@ def test_health_and_metrics_are_served_over_http(
         assert status == 200, body
         assert f"consumers: ok: owning [0, 1, 2] of {PARTITIONS}" in body
         published = f"onex_registration_relay_published_events_total {float(_events(store_url))}"
-        wait_until(lambda: published in get("/metrics")[1], 30, "the relay to publish it all")
+        idle = [f'onex_registration_pending_messages{{partition="{k}"}} 0.0' for k in range(3)]
+        wait_until(
+            lambda: all(line in get("/metrics")[1] for line in [published, *idle]),
+            30,
+            "the relay to publish it all and the backlog gauges to reach 0",
+        )
         metrics = get("/metrics")[1]
         assert serve.terminate() == 0, serve.log
     finally:
@@ -367,3 +372,25 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def test_a_stop_longer_than_the_shutdown_timeout_exits_1_in_one_line(
+    nats_private_server: NatsTestServer, tmp_path: Path
+) -> None:
+    serve = ServeProcess(
+        f"sqlite:///{tmp_path / 's.db'}",
+        nats_private_server.url,
+        "--shutdown-timeout",
+        "0.001",
+        folder=tmp_path,
+    ).start()
+    try:
+        serve.wait_serving()
+        status = serve.terminate()
+    finally:
+        serve.stop_quietly()
+    assert status == 1
+    last = serve.log.splitlines()[-1]
+    assert last.startswith(
+        "onex-registration: error: stopping took longer than --shutdown-timeout 0.001 s"
+    )

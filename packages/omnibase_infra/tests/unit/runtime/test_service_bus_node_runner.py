@@ -36,6 +36,7 @@ from omnibase_infra.nodes.node_registration_orchestrator.service_registration_ru
 from omnibase_infra.runtime.model_tick_clock import ModelTickClock
 from omnibase_infra.runtime.protocol_bus_runner_observer import ProtocolBusRunnerObserver
 from omnibase_infra.stores.model_lease_lost_error import ModelLeaseLostError
+from omnibase_infra.stores.model_store_unavailable_error import ModelStoreUnavailableError
 from omnibase_infra.stores.store_registration_memory import StoreRegistrationMemory
 
 HEARTBEAT = "onex.evt.platform.node-heartbeat.v1"
@@ -446,3 +447,61 @@ def test_a_partition_applying_a_backlog_ticks_with_message_time_never_wall_clock
     clock = _tick_clock(store, "0/1")
     assert clock is not None
     assert clock > datetime(2026, 6, 1, tzinfo=UTC)
+
+
+# --- slow batches --------------------------------------------------------------------------------
+
+
+def test_a_batch_the_store_keeps_rolling_back_is_kept_alive_and_committed_once() -> None:
+    """The store refuses the batch for several ack waits in a row (a database failing over);
+    the runner redoes it and keeps it alive on the bus meanwhile, so it is never delivered
+    again, and it commits once."""
+    store = StoreRegistrationMemory()
+    broker = EventBusInMemoryBroker()
+    node = _node_in(0, 1)
+    failures = {"left": 6}
+    redeliveries: list[int] = []
+    retries: list[int] = []
+
+    class _FlakyStore:
+        url = store.url
+
+        @contextmanager
+        def transaction(self) -> Iterator[Any]:
+            with store.transaction() as txn:
+                if failures["left"] > 0:
+                    failures["left"] -= 1
+                    raise ModelStoreUnavailableError("connection lost (test)")
+                yield txn
+
+        def close(self) -> None:
+            store.close()
+
+    class _Observer:
+        def batch_committed(
+            self, partition: Any, result: Any, messages: int, seconds: float
+        ) -> None: ...
+        def batch_abandoned(self, partition: Any, reason: str) -> None: ...
+        def store_retry(self, partition: Any) -> None:
+            retries.append(1)
+
+        def redelivered(self, partition: Any, count: int) -> None:
+            redeliveries.append(count)
+
+        def ticked(self, partition: Any, at: datetime) -> None: ...
+        def lease_changed(self, partition: Any, kind: str) -> None: ...
+        def partitions_owned(self, partitions: Any) -> None: ...
+
+    async def scenario() -> None:
+        bus = _bus(broker, 1, ack_wait_seconds=0.2)
+        await _publish(bus, [_intro(node, "2026-03-01T12:00:00Z")])
+        observer: ProtocolBusRunnerObserver = _Observer()
+        runner = registration_runner(bus, _FlakyStore(), observer=observer)
+        await _run_until(runner, lambda: bool(store.list_nodes()))
+        await bus.close()
+
+    asyncio.run(scenario())
+    assert failures["left"] == 0
+    assert len(retries) == 6
+    assert redeliveries == []
+    assert sum(store.count_outcomes().values()) == 1
