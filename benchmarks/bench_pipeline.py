@@ -23,7 +23,7 @@ SQLite pipeline's at 100,000 messages and, with ``--million``, at 1,000,000 (a s
 must not grow it). Exits 1 when a target is missed.
 
     uv run python benchmarks/bench_pipeline.py [--messages 100000] [--repeat 1] [--million]
-        [--no-postgres]
+        [--no-postgres | --postgres DATABASE_URL] [--only STORE] [--input FILE]
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ import io
 import json
 import os
 import pickle
+import re
 import resource
 import subprocess
 import sys
@@ -46,6 +47,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "packages/omnibase_
 
 NODES = 1_000
 BATCH = 500
+_PLACEHOLDER = re.compile(r"(?<!%)%s")
+_PLACEHOLDER_BYTES = re.compile(rb"(?<!%)%s")
 DB_FLOOR_TARGET = 0.6
 MEMORY_TARGET = 4.0
 
@@ -245,13 +248,20 @@ def postgres_floor_worker(url: str, record: Path) -> dict[str, Any]:
             if kind == "c":
                 conn.commit()
                 continue
-            cursor.execute(sql, params, binary=True)
+            cursor.execute(_binary(sql), params, binary=True)
             if cursor.description is not None:
                 cursor.fetchall()
         seconds += time.perf_counter() - started
         statements += len(transaction)
     conn.close()
     return {"seconds": seconds, "statements": statements, "peak_mib": peak_mib()}
+
+
+def _binary(sql: str | bytes) -> str | bytes:
+    """``sql`` with every ``%s`` placeholder as ``%b``: the parameter sent in binary format."""
+    if isinstance(sql, bytes):
+        return _PLACEHOLDER_BYTES.sub(b"%b", sql)
+    return _PLACEHOLDER.sub("%b", sql)
 
 
 def decode_floor_worker(path: Path) -> dict[str, Any]:
@@ -314,6 +324,15 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (best)")
     parser.add_argument("--million", action="store_true", help="also the 1,000,000 RSS row")
     parser.add_argument("--no-postgres", action="store_true", help="skip PostgreSQL")
+    parser.add_argument(
+        "--postgres",
+        metavar="DATABASE_URL",
+        help="use this database (a fresh schema per run) instead of a private server",
+    )
+    parser.add_argument("--input", metavar="FILE", help="use these lines instead of generating")
+    parser.add_argument(
+        "--only", choices=("memory", "sqlite", "postgresql"), help="measure one store only"
+    )
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -333,8 +352,10 @@ def main() -> int:
         print(json.dumps(result))
         return 0
 
-    server = None
-    if not args.no_postgres:
+    server: Any = None
+    if args.postgres:
+        server = _ExistingServer(args.postgres)
+    elif not args.no_postgres and args.only in (None, "postgresql"):
         from postgres_server import PostgresTestServer, unavailable_reason
 
         if reason := unavailable_reason():
@@ -350,11 +371,44 @@ def main() -> int:
             server.stop()
 
 
+class _ExistingServer:
+    """A database given on the command line, used like the private server: a schema per run."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+
+    def create_database(self) -> str:
+        return self._url
+
+    def create_schema(self, database_url: str) -> str:
+        import uuid
+
+        import psycopg
+
+        name = f"bench_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            conn.execute(f'CREATE SCHEMA "{name}"')
+        self._schemas.append(name)
+        return f"{database_url}?options=-csearch_path%3D{name}"
+
+    _schemas: list[str] = []
+
+    def stop(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self._url, autocommit=True) as conn:
+            for name in self._schemas:
+                conn.execute(f'DROP SCHEMA "{name}" CASCADE')
+
+
 def _measure(args: argparse.Namespace, folder: Path, server: Any) -> int:
     n = args.messages
-    lines = folder / "events.jsonl"
+    lines = Path(args.input) if args.input else folder / "events.jsonl"
     started = time.perf_counter()
-    _spawn("--worker", "generate", str(lines), str(n))
+    if args.input:
+        n = sum(1 for _ in lines.open("rb"))
+    else:
+        _spawn("--worker", "generate", str(lines), str(n))
     print(
         f"input: {n:,} envelopes over {NODES:,} nodes, batches of {BATCH}, "
         f"{lines.stat().st_size / 2**20:.1f} MiB, "
@@ -370,28 +424,35 @@ def _measure(args: argparse.Namespace, folder: Path, server: Any) -> int:
     failed = []
 
     # memory: the pipeline against decode+validate of the same lines
-    memory = _best(
-        [_spawn("--worker", "pipeline", "memory://", str(lines)) for _ in range(args.repeat)]
-    )
-    decode = _best(
-        [_spawn("--worker", "decode", str(lines)) for _ in range(args.repeat)], "validate_seconds"
-    )
-    memory_us = memory["seconds"] / n * 1e6
-    floor_us = decode["validate_seconds"] / n * 1e6
-    codec_us = decode["codec_seconds"] / n * 1e6
-    memory_ratio = memory_us / floor_us
-    rows.append(
-        (
-            "memory",
-            n / memory["seconds"],
-            "decode+validate alone",
-            n / decode["validate_seconds"],
-            memory["peak_mib"],
-            f"{memory_ratio:.1f}x the floor's time (target <= {MEMORY_TARGET:g}x)",
+    memory_text = ""
+    if args.only in (None, "memory"):
+        memory = _best(
+            [_spawn("--worker", "pipeline", "memory://", str(lines)) for _ in range(args.repeat)]
         )
-    )
-    if memory_ratio > MEMORY_TARGET:
-        failed.append("memory")
+        decode = _best(
+            [_spawn("--worker", "decode", str(lines)) for _ in range(args.repeat)],
+            "validate_seconds",
+        )
+        memory_us = memory["seconds"] / n * 1e6
+        floor_us = decode["validate_seconds"] / n * 1e6
+        codec_us = decode["codec_seconds"] / n * 1e6
+        memory_ratio = memory_us / floor_us
+        rows.append(
+            (
+                "memory",
+                n / memory["seconds"],
+                "decode+validate alone",
+                n / decode["validate_seconds"],
+                memory["peak_mib"],
+                f"{memory_ratio:.1f}x the floor's time (target <= {MEMORY_TARGET:g}x)",
+            )
+        )
+        if memory_ratio > MEMORY_TARGET:
+            failed.append("memory")
+        memory_text = (
+            f"memory: {memory_us:.1f} us per message; decode+validate alone {floor_us:.1f} us; "
+            f"the codec alone (every wire-limit check) {codec_us:.1f} us"
+        )
 
     def database_row(label: str, url: Callable[[], str], floor_kind: str, floor_name: str) -> None:
         record = folder / f"{label}.statements"
@@ -417,8 +478,9 @@ def _measure(args: argparse.Namespace, folder: Path, server: Any) -> int:
             failed.append(label)
         record.unlink()
 
-    database_row("SQLite", sqlite_url, "sqlite-floor", "raw sqlite3 replay")
-    if server is not None:
+    if args.only in (None, "sqlite"):
+        database_row("SQLite", sqlite_url, "sqlite-floor", "raw sqlite3 replay")
+    if server is not None and args.only in (None, "postgresql"):
         database_row(
             "PostgreSQL",
             lambda: str(server.create_schema(database)),
@@ -432,16 +494,14 @@ def _measure(args: argparse.Namespace, folder: Path, server: Any) -> int:
             f"{label:<11}{rate:>10,.0f}  {floor_name:<44}{floor_rate:>10,.0f}"
             f"{rss:>7.0f} MiB  {ratio_text}"
         )
-    print(
-        f"memory: {memory_us:.1f} us per message; decode+validate alone {floor_us:.1f} us; "
-        f"the codec alone (every wire-limit check) {codec_us:.1f} us"
-    )
+    if memory_text:
+        print(memory_text)
     if args.million:
         big = folder / "million.jsonl"
         started = time.perf_counter()
         _spawn("--worker", "generate", str(big), "1000000")
         print(f"1,000,000 envelopes generated in {time.perf_counter() - started:.0f} s")
-        small_rss = rows[1][4]
+        small_rss = next((row[4] for row in rows if row[0] == "SQLite"), 0.0)
         large = _spawn("--worker", "pipeline", sqlite_url(), str(big))
         print(
             f"peak RSS of the SQLite pipeline: {small_rss:.0f} MiB at {n:,} messages, "
