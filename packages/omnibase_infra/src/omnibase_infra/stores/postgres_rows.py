@@ -1,8 +1,14 @@
 """Row <-> model conversion and the statements of the PostgreSQL registration store.
 
 Writes are sent as column arrays (``unnest``) so a batch costs one statement per table; the
-``*_columns`` functions build those arrays. JSON documents are kept as the exact text written
-(``text`` columns, not ``jsonb``).
+``*_columns`` functions build those arrays. Arrays of ids, instants and numbers are sent as
+binary parameters (``%b``: nothing to quote, escape or parse); text arrays stay in text
+format, whose encoder refuses a NUL before anything is sent. JSON documents are kept as the
+exact text written (``text`` columns, not ``jsonb``). Models are rebuilt from rows without
+validation (:mod:`omnibase_infra.models.trusted_models`): every value was validated before
+this store wrote it, and the driver returns each column as its declared type
+(``uuid`` as ``UUID``, ``timestamptz`` as an aware ``datetime``, ``bigint`` as ``int``), so the
+result equals the validated model without paying for validation again.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from omnibase_infra.models import (
     ModelRegistrationProjection,
     partition_hash,
 )
+from omnibase_infra.models.trusted_models import construct_trusted
 from omnibase_infra.stores.json_text import ENCODE_ERRORS as ENCODE_ERRORS
 from omnibase_infra.stores.json_text import dumps as dumps
 
@@ -60,9 +67,9 @@ INSERT INTO nodes (node_id, partition_hash, node_name, state, node_type, node_ve
 SELECT n.node_id, n.partition_hash, n.node_name, n.state, n.node_type, n.node_version, n.epoch,
        n.capabilities, n.endpoints, n.registered_at, n.last_heartbeat_at,
        n.liveness_deadline, n.last_introspection_at, n.updated_at
-FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[],
-            %s::bigint[], %s::text[], %s::text[], %s::timestamptz[], %s::timestamptz[],
-            %s::timestamptz[], %s::timestamptz[], %s::timestamptz[])
+FROM unnest(%b::uuid[], %b::bigint[], %s::text[], %s::text[], %s::text[], %s::text[],
+            %b::bigint[], %s::text[], %s::text[], %b::timestamptz[], %b::timestamptz[],
+            %b::timestamptz[], %b::timestamptz[], %b::timestamptz[])
      AS n(node_id, partition_hash, node_name, state, node_type, node_version, epoch,
           capabilities, endpoints, registered_at, last_heartbeat_at, liveness_deadline,
           last_introspection_at, updated_at)
@@ -76,12 +83,12 @@ ON CONFLICT (node_id) DO UPDATE SET
 """
 UPSERT_REQUESTS = """
 INSERT INTO introspection_requests (node_id, requested_at)
-SELECT * FROM unnest(%s::uuid[], %s::timestamptz[])
+SELECT * FROM unnest(%b::uuid[], %b::timestamptz[])
 ON CONFLICT (node_id) DO UPDATE SET requested_at = EXCLUDED.requested_at
 """
 UPSERT_CLOCKS = """
 INSERT INTO tick_clocks (partition_key, tick_now)
-SELECT * FROM unnest(%s::text[], %s::timestamptz[])
+SELECT * FROM unnest(%s::text[], %b::timestamptz[])
 ON CONFLICT (partition_key) DO UPDATE SET tick_now = EXCLUDED.tick_now
 """
 INSERT_EVENTS = """
@@ -89,8 +96,8 @@ INSERT INTO outbox (event_id, event_type, topic, node_id, causation_id, correlat
                     emitted_at, data)
 SELECT e.event_id, e.event_type, e.topic, e.node_id, e.causation_id, e.correlation_id,
        e.emitted_at, e.data
-FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::uuid[], %s::uuid[], %s::uuid[],
-            %s::timestamptz[], %s::text[]) WITH ORDINALITY
+FROM unnest(%b::uuid[], %s::text[], %s::text[], %b::uuid[], %b::uuid[], %b::uuid[],
+            %b::timestamptz[], %s::text[]) WITH ORDINALITY
      AS e(event_id, event_type, topic, node_id, causation_id, correlation_id, emitted_at, data,
           position)
 ORDER BY e.position
@@ -100,8 +107,8 @@ INSERT INTO dead_letters (dead_letter_id, envelope_id, reason, detail, source, l
                           recorded_at, raw_escaped)
 SELECT d.dead_letter_id, d.envelope_id, d.reason, d.detail, d.source, d.line_number, d.raw,
        d.recorded_at, d.raw_escaped
-FROM unnest(%s::uuid[], %s::uuid[], %s::text[], %s::text[], %s::text[], %s::bigint[],
-            %s::text[], %s::timestamptz[], %s::boolean[]) WITH ORDINALITY
+FROM unnest(%b::uuid[], %b::uuid[], %s::text[], %s::text[], %s::text[], %b::bigint[],
+            %s::text[], %b::timestamptz[], %b::boolean[]) WITH ORDINALITY
      AS d(dead_letter_id, envelope_id, reason, detail, source, line_number, raw, recorded_at,
           raw_escaped, position)
 ORDER BY d.position
@@ -109,7 +116,7 @@ ON CONFLICT (dead_letter_id) DO NOTHING
 """
 INSERT_INBOX = """
 INSERT INTO inbox (envelope_id, outcome, reason, processed_at)
-SELECT * FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::timestamptz[])
+SELECT * FROM unnest(%b::uuid[], %s::text[], %s::text[], %b::timestamptz[])
 ON CONFLICT (envelope_id) DO NOTHING
 RETURNING envelope_id
 """
@@ -127,50 +134,59 @@ SELECT_DEAD_LETTERS = (
 
 def node_from_row(row: Sequence[Any]) -> ModelRegistrationProjection:
     """The projection of a row selected with :data:`NODE_COLUMNS`."""
-    return ModelRegistrationProjection(
-        node_id=row[0],
-        node_name=row[1],
-        state=EnumRegistrationState(row[2]),
-        node_type=EnumNodeKind(row[3]),
-        node_version=row[4],
-        epoch=row[5],
-        capabilities=loads(row[6]),
-        endpoints=loads(row[7]),
-        registered_at=row[8],
-        last_heartbeat_at=row[9],
-        liveness_deadline=row[10],
-        last_introspection_at=row[11],
-        updated_at=row[12],
+    return construct_trusted(
+        ModelRegistrationProjection,
+        {
+            "node_id": row[0],
+            "node_name": row[1],
+            "state": EnumRegistrationState(row[2]),
+            "node_type": EnumNodeKind(row[3]),
+            "node_version": row[4],
+            "epoch": row[5],
+            "capabilities": loads(row[6]),
+            "endpoints": loads(row[7]),
+            "registered_at": row[8],
+            "last_heartbeat_at": row[9],
+            "liveness_deadline": row[10],
+            "last_introspection_at": row[11],
+            "updated_at": row[12],
+        },
     )
 
 
 def event_from_row(row: Sequence[Any]) -> ModelLifecycleEvent:
     """The event of a row selected with :data:`SELECT_EVENTS_PAGE`."""
-    return ModelLifecycleEvent(
-        sequence=row[0],
-        event_id=row[1],
-        event_type=EnumLifecycleEventType(row[2]),
-        topic=row[3],
-        node_id=row[4],
-        causation_id=row[5],
-        correlation_id=row[6],
-        emitted_at=row[7],
-        data=loads(row[8]),
+    return construct_trusted(
+        ModelLifecycleEvent,
+        {
+            "sequence": row[0],
+            "event_id": row[1],
+            "event_type": EnumLifecycleEventType(row[2]),
+            "topic": row[3],
+            "node_id": row[4],
+            "causation_id": row[5],
+            "correlation_id": row[6],
+            "emitted_at": row[7],
+            "data": loads(row[8]),
+        },
     )
 
 
 def dead_letter_from_row(row: Sequence[Any]) -> ModelDeadLetter:
     """The dead letter of a row selected with :data:`SELECT_DEAD_LETTERS`."""
-    return ModelDeadLetter(
-        dead_letter_id=row[0],
-        envelope_id=row[1],
-        reason=EnumDeadLetterReason(row[2]),
-        detail=row[3],
-        source=row[4],
-        line_number=row[5],
-        raw=row[6],
-        recorded_at=row[7],
-        raw_escaped=row[8],
+    return construct_trusted(
+        ModelDeadLetter,
+        {
+            "dead_letter_id": row[0],
+            "envelope_id": row[1],
+            "reason": EnumDeadLetterReason(row[2]),
+            "detail": row[3],
+            "source": row[4],
+            "line_number": row[5],
+            "raw": row[6],
+            "recorded_at": row[7],
+            "raw_escaped": row[8],
+        },
     )
 
 

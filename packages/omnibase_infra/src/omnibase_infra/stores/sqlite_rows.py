@@ -1,8 +1,9 @@
 """Row <-> model conversion and the statements of the SQLite registration store.
 
-Models are rebuilt with ``model_construct`` from values this store wrote itself after they were
-validated, with every field converted back to its declared type (UUID, enum, aware datetime,
-dict), so the result equals the validated model without paying for validation again.
+Models are rebuilt without validation (:mod:`omnibase_infra.models.trusted_models`) from values
+this store wrote itself after they were validated, with every field converted back to its
+declared type (UUID, enum, aware datetime, dict), so the result equals the validated model
+without paying for validation again.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from omnibase_infra.models import (
     ModelRegistrationProjection,
     partition_hash,
 )
+from omnibase_infra.models.trusted_models import construct_trusted
 from omnibase_infra.stores.json_text import dumps as _dumps
 from omnibase_infra.stores.timestamps import from_db_micros, to_db_micros
 
@@ -131,20 +133,23 @@ def cached_node_from_row(row: tuple[Any, ...]) -> CachedNode:
 
 def node_from_row(row: tuple[Any, ...]) -> ModelRegistrationProjection:
     """The projection stored in a row selected with :data:`NODE_COLUMNS`."""
-    return ModelRegistrationProjection.model_construct(
-        node_id=UUID(row[0]),
-        node_name=row[1],
-        state=EnumRegistrationState(row[2]),
-        node_type=EnumNodeKind(row[3]),
-        node_version=row[4],
-        epoch=row[5],
-        capabilities=_loads(row[6]),
-        endpoints=_loads(row[7]),
-        registered_at=from_db_micros(row[8]),
-        last_heartbeat_at=_opt_time(row[9]),
-        liveness_deadline=_opt_time(row[10]),
-        last_introspection_at=_opt_time(row[11]),
-        updated_at=from_db_micros(row[12]),
+    return construct_trusted(
+        ModelRegistrationProjection,
+        {
+            "node_id": UUID(row[0]),
+            "node_name": row[1],
+            "state": EnumRegistrationState(row[2]),
+            "node_type": EnumNodeKind(row[3]),
+            "node_version": row[4],
+            "epoch": row[5],
+            "capabilities": _loads(row[6]),
+            "endpoints": _loads(row[7]),
+            "registered_at": from_db_micros(row[8]),
+            "last_heartbeat_at": _opt_time(row[9]),
+            "liveness_deadline": _opt_time(row[10]),
+            "last_introspection_at": _opt_time(row[11]),
+            "updated_at": from_db_micros(row[12]),
+        },
     )
 
 
@@ -164,16 +169,19 @@ def event_params(event: ModelLifecycleEvent) -> tuple[Any, ...]:
 
 def event_from_row(row: tuple[Any, ...]) -> ModelLifecycleEvent:
     """The event stored in a row selected with ``sequence, `` + :data:`EVENT_COLUMNS`."""
-    return ModelLifecycleEvent.model_construct(
-        event_id=UUID(row[1]),
-        event_type=EnumLifecycleEventType(row[2]),
-        topic=row[3],
-        node_id=UUID(row[4]),
-        causation_id=UUID(row[5]),
-        correlation_id=UUID(row[6]),
-        emitted_at=from_db_micros(row[7]),
-        data=_loads(row[8]),
-        sequence=row[0],
+    return construct_trusted(
+        ModelLifecycleEvent,
+        {
+            "event_id": UUID(row[1]),
+            "event_type": EnumLifecycleEventType(row[2]),
+            "topic": row[3],
+            "node_id": UUID(row[4]),
+            "causation_id": UUID(row[5]),
+            "correlation_id": UUID(row[6]),
+            "emitted_at": from_db_micros(row[7]),
+            "data": _loads(row[8]),
+            "sequence": row[0],
+        },
     )
 
 
@@ -194,14 +202,17 @@ def dead_letter_params(letter: ModelDeadLetter) -> tuple[Any, ...]:
 
 def dead_letter_from_row(row: tuple[Any, ...]) -> ModelDeadLetter:
     """The dead letter stored in a row selected with :data:`DEAD_LETTER_COLUMNS`."""
-    return ModelDeadLetter.model_construct(
-        dead_letter_id=UUID(row[0]),
-        envelope_id=None if row[1] is None else UUID(row[1]),
-        reason=EnumDeadLetterReason(row[2]),
-        detail=row[3],
-        source=row[4],
-        line_number=row[5],
-        raw=row[6],
-        recorded_at=from_db_micros(row[7]),
-        raw_escaped=bool(row[8]),
+    return construct_trusted(
+        ModelDeadLetter,
+        {
+            "dead_letter_id": UUID(row[0]),
+            "envelope_id": None if row[1] is None else UUID(row[1]),
+            "reason": EnumDeadLetterReason(row[2]),
+            "detail": row[3],
+            "source": row[4],
+            "line_number": row[5],
+            "raw": row[6],
+            "recorded_at": from_db_micros(row[7]),
+            "raw_escaped": bool(row[8]),
+        },
     )

@@ -20,6 +20,7 @@ from omnibase_infra.models import (
     ModelPartition,
     ModelRegistrationProjection,
 )
+from omnibase_infra.models.trusted_models import replace_trusted
 from omnibase_infra.stores import lease_checks
 from omnibase_infra.stores import store_value_checks as checks
 from omnibase_infra.stores.model_lease_lost_error import ModelLeaseLostError
@@ -210,7 +211,7 @@ class _MemoryTransaction:
         sequence = len(committed.events)
         for event in staged.events:
             sequence += 1
-            committed.events.append(event.model_copy(update={"sequence": sequence}))
+            committed.events.append(replace_trusted(event, sequence=sequence))
 
 
 class StoreRegistrationMemory:

@@ -174,7 +174,7 @@ class StoreRegistrationPostgresTransaction:
         if envelopes:
             inbox = self._execute(
                 "prefetch",
-                "SELECT envelope_id, outcome FROM inbox WHERE envelope_id = ANY(%s)",
+                "SELECT envelope_id, outcome FROM inbox WHERE envelope_id = ANY(%b)",
                 (envelopes,),
             ).fetchall()
             found = {row[0]: EnumMessageOutcome(row[1]) for row in inbox}
@@ -184,7 +184,7 @@ class StoreRegistrationPostgresTransaction:
         if nodes:
             locked = self._execute(
                 "prefetch",
-                f"SELECT {rows.NODE_COLUMNS} FROM nodes WHERE node_id = ANY(%s) "
+                f"SELECT {rows.NODE_COLUMNS} FROM nodes WHERE node_id = ANY(%b) "
                 "ORDER BY node_id FOR UPDATE",
                 (nodes,),
             ).fetchall()

@@ -18,10 +18,12 @@ from pydantic import BaseModel
 from omnibase_core.models.dispatch import ModelHandlerOutput
 from omnibase_core.models.events import ModelEventEnvelope
 from omnibase_infra.enums import EnumDeadLetterReason, EnumLifecycleEventType
-from omnibase_infra.models import ModelLifecycleEvent
+from omnibase_infra.models import ModelLifecycleEvent, ModelRegistrationProjection
+from omnibase_infra.models.trusted_models import construct_trusted
 from omnibase_infra.nodes.node_registration_orchestrator.enums import (
     EnumRegistrationIgnoreReason as Ignored,
 )
+from omnibase_infra.nodes.node_registration_orchestrator.models import ModelIntentUpsertNode
 from omnibase_infra.runtime.model_message_refused_error import ModelMessageRefusedError
 
 PayloadT = TypeVar("PayloadT")
@@ -124,16 +126,27 @@ def build_output(
     intents: Sequence[BaseModel] = (),
     ignored_reason: str | None = None,
 ) -> ModelHandlerOutput:
-    """Assemble a handler's output; ``started`` is the ``time.perf_counter()`` at entry."""
-    return ModelHandlerOutput(
-        handler_id=handler_id,
-        input_envelope_id=envelope.envelope_id,
-        correlation_id=envelope.correlation_id,
-        events=tuple(events),
-        intents=tuple(intents),
-        ignored_reason=ignored_reason,
-        processing_time_ms=max(0.0, (time.perf_counter() - started) * 1000.0),
+    """Assemble a handler's output; ``started`` is the ``time.perf_counter()`` at entry.
+
+    Every value is of its declared type by construction, so the output is built without
+    validation (:mod:`omnibase_infra.models.trusted_models`)."""
+    return construct_trusted(
+        ModelHandlerOutput,
+        {
+            "handler_id": handler_id,
+            "input_envelope_id": envelope.envelope_id,
+            "correlation_id": envelope.correlation_id,
+            "events": tuple(events),
+            "intents": tuple(intents),
+            "ignored_reason": ignored_reason,
+            "processing_time_ms": max(0.0, (time.perf_counter() - started) * 1000.0),
+        },
     )
+
+
+def upsert_intent(row: ModelRegistrationProjection) -> ModelIntentUpsertNode:
+    """The intent writing ``row``, a projection built or derived from validated values."""
+    return construct_trusted(ModelIntentUpsertNode, {"projection": row})
 
 
 def iso(moment: datetime | None) -> str | None:

@@ -8,6 +8,7 @@ from typing import Any
 from omnibase_core.models.dispatch import ModelHandlerOutput
 from omnibase_core.models.events import ModelEventEnvelope
 from omnibase_infra.enums import EnumLifecycleEventType, EnumRegistrationState
+from omnibase_infra.models.trusted_models import replace_trusted
 from omnibase_infra.nodes.node_registration_orchestrator.enums import (
     EnumRegistrationIgnoreReason as Ignored,
 )
@@ -17,13 +18,13 @@ from omnibase_infra.nodes.node_registration_orchestrator.handlers.handler_helper
     build_output,
     latest,
     stale_epoch_reason,
+    upsert_intent,
 )
 from omnibase_infra.nodes.node_registration_orchestrator.handlers.handler_node_event_base import (
     HandlerNodeEventBase,
 )
 from omnibase_infra.nodes.node_registration_orchestrator.models import (
     ModelIntentRecordIntrospectionRequest,
-    ModelIntentUpsertNode,
     ModelNodeHeartbeatEvent,
     ModelRegistrationSettings,
 )
@@ -72,18 +73,15 @@ class HandlerNodeHeartbeat(HandlerNodeEventBase[ModelNodeHeartbeatEvent]):
             return build_output(self.handler_id, envelope, started, ignored_reason=reason)
 
         if current is not None and current.state is EnumRegistrationState.ACTIVE:
-            row = current.model_copy(
-                update={
-                    "last_heartbeat_at": latest(current.last_heartbeat_at, beat.timestamp),
-                    "liveness_deadline": latest(
-                        current.liveness_deadline, now + self._settings.liveness_window
-                    ),
-                    "updated_at": now,
-                }
+            row = replace_trusted(
+                current,
+                last_heartbeat_at=latest(current.last_heartbeat_at, beat.timestamp),
+                liveness_deadline=latest(
+                    current.liveness_deadline, now + self._settings.liveness_window
+                ),
+                updated_at=now,
             )
-            return build_output(
-                self.handler_id, envelope, started, intents=[ModelIntentUpsertNode(projection=row)]
-            )
+            return build_output(self.handler_id, envelope, started, intents=[upsert_intent(row)])
 
         requested_at = txn.get_introspection_requested_at(beat.node_id)
         if requested_at is not None and now - requested_at < self._settings.liveness_interval:

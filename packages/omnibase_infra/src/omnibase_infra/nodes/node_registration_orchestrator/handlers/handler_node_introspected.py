@@ -13,6 +13,7 @@ from omnibase_infra.enums import (
     EnumRegistrationState,
 )
 from omnibase_infra.models import ModelRegistrationProjection
+from omnibase_infra.models.trusted_models import replace_trusted
 from omnibase_infra.nodes.node_registration_orchestrator.enums import (
     EnumRegistrationIgnoreReason as Ignored,
 )
@@ -23,12 +24,12 @@ from omnibase_infra.nodes.node_registration_orchestrator.handlers.handler_helper
     iso,
     latest,
     stale_epoch_reason,
+    upsert_intent,
 )
 from omnibase_infra.nodes.node_registration_orchestrator.handlers.handler_node_event_base import (
     HandlerNodeEventBase,
 )
 from omnibase_infra.nodes.node_registration_orchestrator.models import (
-    ModelIntentUpsertNode,
     ModelNodeIntrospectionEvent,
     ModelRegistrationSettings,
 )
@@ -140,14 +141,13 @@ class HandlerNodeIntrospected(HandlerNodeEventBase[ModelNodeIntrospectionEvent])
             )
             return build_output(self.handler_id, envelope, started, ignored_reason=reason)
         now = envelope.envelope_timestamp
-        row = current.model_copy(
-            update={
-                "state": EnumRegistrationState.DEREGISTERED,
-                "epoch": event.epoch,
-                "liveness_deadline": None,
-                "last_introspection_at": latest(current.last_introspection_at, event.timestamp),
-                "updated_at": now,
-            }
+        row = replace_trusted(
+            current,
+            state=EnumRegistrationState.DEREGISTERED,
+            epoch=event.epoch,
+            liveness_deadline=None,
+            last_introspection_at=latest(current.last_introspection_at, event.timestamp),
+            updated_at=now,
         )
         spec: EventSpec = (
             EnumLifecycleEventType.NODE_DEREGISTERED,
@@ -158,7 +158,7 @@ class HandlerNodeIntrospected(HandlerNodeEventBase[ModelNodeIntrospectionEvent])
             envelope,
             started,
             events=build_events(envelope, event.node_id, now, [spec]),
-            intents=[ModelIntentUpsertNode(projection=row)],
+            intents=[upsert_intent(row)],
         )
 
     def _register(
@@ -211,7 +211,7 @@ class HandlerNodeIntrospected(HandlerNodeEventBase[ModelNodeIntrospectionEvent])
             envelope,
             started,
             events=build_events(envelope, event.node_id, now, specs),
-            intents=[ModelIntentUpsertNode(projection=row)],
+            intents=[upsert_intent(row)],
         )
 
     def _refresh(
@@ -230,10 +230,8 @@ class HandlerNodeIntrospected(HandlerNodeEventBase[ModelNodeIntrospectionEvent])
             "updated_at": now,
         }
         if event.epoch == current.epoch and not changed:
-            row = current.model_copy(update=update)
-            return build_output(
-                self.handler_id, envelope, started, intents=[ModelIntentUpsertNode(projection=row)]
-            )
+            row = replace_trusted(current, **update)
+            return build_output(self.handler_id, envelope, started, intents=[upsert_intent(row)])
         update.update(
             epoch=event.epoch,
             node_name=event.node_name,
@@ -242,7 +240,7 @@ class HandlerNodeIntrospected(HandlerNodeEventBase[ModelNodeIntrospectionEvent])
             capabilities=canonical_mapping(event.capabilities),
             endpoints=canonical_mapping(event.endpoints),
         )
-        row = current.model_copy(update=update)
+        row = replace_trusted(current, **update)
         spec: EventSpec = (
             EnumLifecycleEventType.NODE_REGISTRATION_UPDATED,
             {
@@ -259,5 +257,5 @@ class HandlerNodeIntrospected(HandlerNodeEventBase[ModelNodeIntrospectionEvent])
             envelope,
             started,
             events=build_events(envelope, event.node_id, now, [spec]),
-            intents=[ModelIntentUpsertNode(projection=row)],
+            intents=[upsert_intent(row)],
         )

@@ -10,6 +10,7 @@ from omnibase_core.models.dispatch import ModelHandlerOutput
 from omnibase_core.models.events import ModelEventEnvelope
 from omnibase_infra.enums import EnumLifecycleEventType, EnumRegistrationState
 from omnibase_infra.models import ModelLifecycleEvent, ModelPartition
+from omnibase_infra.models.trusted_models import replace_trusted
 from omnibase_infra.nodes.node_registration_orchestrator.enums import (
     EnumRegistrationIgnoreReason as Ignored,
 )
@@ -18,10 +19,10 @@ from omnibase_infra.nodes.node_registration_orchestrator.handlers.handler_helper
     build_output,
     iso,
     require_payload,
+    upsert_intent,
 )
 from omnibase_infra.nodes.node_registration_orchestrator.models import (
     ModelIntentAdvanceTickClock,
-    ModelIntentUpsertNode,
     ModelRegistrationSettings,
     ModelRuntimeTick,
 )
@@ -95,9 +96,9 @@ class HandlerRuntimeTick:
         events: list[ModelLifecycleEvent] = []
         for position, row in enumerate(claimed):
             intents.append(
-                ModelIntentUpsertNode(
-                    projection=row.model_copy(
-                        update={"state": EnumRegistrationState.LIVENESS_EXPIRED, "updated_at": now}
+                upsert_intent(
+                    replace_trusted(
+                        row, state=EnumRegistrationState.LIVENESS_EXPIRED, updated_at=now
                     )
                 )
             )
