@@ -30,7 +30,7 @@ from typing import Any, Generic, TypeVar
 
 from omnibase_core.enums import EnumCoreErrorCode
 from omnibase_core.models.bus import ModelBusPartition, ModelBusStreamSettings
-from omnibase_core.models.errors import ModelOnexError
+from omnibase_core.models.errors import ModelOnexError, ModelUnavailableError
 from omnibase_core.protocols import ProtocolEventBus
 from omnibase_infra.models import ModelPartition
 from omnibase_infra.runtime.model_tick_clock import ModelTickClock
@@ -144,13 +144,19 @@ class ServiceBusNodeRunner(Generic[TxnT]):
     async def run(self, stop: asyncio.Event) -> None:
         """Own and consume partitions until ``stop`` is set, then drain: every worker finishes
         and acknowledges its batch in flight, the partitions are revoked and the leases
-        released. Raises ``ModelBusUnavailableError`` / ``ModelOnexError`` when a partition
-        cannot be assigned on the bus at all (its consumer is missing)."""
+        released. Raises ``ModelOnexError`` when a partition cannot be assigned on the bus at
+        all (its consumer is missing); a store or bus that is
+        unavailable while balancing is logged and balancing is tried again next round."""
         self._stop = stop
         try:
             while not stop.is_set():
-                await self._rebalance_once()
-                self._balanced = True
+                try:
+                    await self._rebalance_once()
+                    self._balanced = True
+                except ModelUnavailableError as exc:
+                    # the store (leases) or the bus is down: what is owned keeps going as far as
+                    # it can; balancing is tried again next round
+                    _log.warning("balancing partitions failed, retrying: %s", exc.message)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self._rebalance)
         finally:

@@ -505,3 +505,25 @@ def test_a_batch_the_store_keeps_rolling_back_is_kept_alive_and_committed_once()
     assert len(retries) == 6
     assert redeliveries == []
     assert sum(store.count_outcomes().values()) == 1
+
+
+def test_a_store_that_cannot_answer_about_leases_is_retried_not_fatal() -> None:
+    store = StoreRegistrationMemory()
+    outage = {"rounds": 3}
+
+    class _FlakyLeases(_Leases):
+        def members(self) -> int:
+            if outage["rounds"] > 0:
+                outage["rounds"] -= 1
+                raise ModelStoreUnavailableError("the database restarts (test)")
+            return 1
+
+    async def scenario() -> None:
+        bus = _bus(EventBusInMemoryBroker(), 2)
+        leases = _FlakyLeases({}, "a", lambda: 1)
+        runner = registration_runner(bus, store, leases=leases, rebalance_seconds=0.02)
+        await _run_until(runner, lambda: len(runner.owned) == 2)
+        await bus.close()
+
+    asyncio.run(scenario())
+    assert outage["rounds"] == 0
