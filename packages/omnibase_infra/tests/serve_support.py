@@ -64,11 +64,14 @@ def bus_settings(partitions: int, **options: Any) -> Any:
 
 
 async def publish_lines_async(url: str, lines: Sequence[str], partitions: int) -> Any:
-    """Publish ``lines`` to the NATS server at ``url`` (streams created as needed)."""
+    """Publish ``lines`` to the NATS server at ``url`` as ``onex-registration publish`` does:
+    missing streams are created, the consumers (and their ack wait and batch bound, which a
+    running ``serve`` set) are left alone."""
     from omnibase_infra.bus import EventBusNats, ServiceBusProducer
 
-    bus = await EventBusNats.connect(url, bus_settings(partitions))
+    bus = await EventBusNats.connect(url, bus_settings(partitions), setup=False)
     try:
+        await bus.setup(producer=True)
         return await ServiceBusProducer(bus).publish_lines(lines)
     finally:
         await bus.close()
