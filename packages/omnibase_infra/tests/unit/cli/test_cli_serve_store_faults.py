@@ -1,0 +1,208 @@
+"""``onex-registration serve`` against a PostgreSQL store that stalls or restarts, on a private
+nats-server: a batch held up longer than the ack wait is kept alive (never delivered again), a
+restart mid-batch rolls the batch back and redoes it with the leases taken again, nothing is
+acknowledged before its commit, and what is left equals ``run`` on the same input.
+
+The stall is real: the test holds a lock on the store's inbox table, so serve's batch
+transactions wait inside PostgreSQL, as they would behind any slow statement."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import nats
+import psycopg
+import pytest
+from nats_fixtures import nats_private_server
+from nats_server import NatsTestServer
+from postgres_fixtures import skip_or_fail
+from postgres_server import PostgresTestServer, unavailable_reason
+from serve_support import (
+    ServeProcess,
+    comparable,
+    expected_outcomes,
+    history_lines,
+    outcome_total,
+    publish_lines,
+    run_file,
+    wait_until,
+)
+
+from omnibase_infra.nodes.node_registration_orchestrator.registration_bus import INPUT_STREAM
+from omnibase_infra.stores.store_factory import open_store
+
+pytestmark = [pytest.mark.nats, pytest.mark.postgres]
+__all__ = ["nats_private_server"]
+PARTITIONS = 2
+
+
+@pytest.fixture
+def postgres_private_server() -> Iterator[PostgresTestServer]:
+    """A PostgreSQL server of this test alone: restart it at will."""
+    reason = unavailable_reason()
+    if reason is not None:
+        skip_or_fail(reason)
+    server = PostgresTestServer()
+    try:
+        server.start()
+    except (RuntimeError, OSError) as exc:
+        server.stop()
+        skip_or_fail(f"starting a private server failed: {exc}")
+    yield server
+    server.stop()
+
+
+def consumers(url: str, partitions: int) -> list[Any]:
+    """The JetStream consumer info of every partition of the input stream."""
+
+    async def look() -> list[Any]:
+        nc = await nats.connect(url)
+        try:
+            js = nc.jetstream()
+            return [await js.consumer_info(f"{INPUT_STREAM}-{k}", "onex") for k in range(partitions)]
+        finally:
+            await nc.close()
+
+    return asyncio.run(look())
+
+
+def acknowledged(url: str, partitions: int) -> int:
+    """Input messages acknowledged so far, over every partition (the consumers' ack floors)."""
+    return sum(info.ack_floor.stream_seq for info in consumers(url, partitions))
+
+
+def waiting_on_locks(admin_url: str) -> int:
+    """Sessions of the server waiting on a heavyweight lock (serve's stalled batches)."""
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+@contextlib.contextmanager
+def inbox_locked(store_url: str) -> Iterator[None]:
+    """Hold a lock on the store's inbox that lets readers through and stalls every batch
+    transaction at its first write, until the block ends."""
+    with psycopg.connect(store_url) as conn:
+        conn.execute("LOCK TABLE inbox IN EXCLUSIVE MODE")
+        yield
+        conn.rollback()
+
+
+def migrated(store_url: str) -> str:
+    """Create the store's schema (so its tables can be locked before serve starts)."""
+    open_store(store_url).close()
+    return store_url
+
+
+def serve_args(*extra: str) -> tuple[str, ...]:
+    return ("--partitions", str(PARTITIONS), "--no-ticks", "--batch-size", "16", *extra)
+
+
+def assert_equals_run(lines: list[str], store_url: str, reference_url: str) -> None:
+    run_file(lines, reference_url)
+    served, ran = comparable(store_url), comparable(reference_url)
+    assert served == ran
+    assert served["nodes"] and served["events"]
+
+
+def test_a_batch_stalled_in_the_store_past_the_ack_wait_is_kept_alive_and_applied_once(
+    nats_private_server: NatsTestServer, postgres_server: Any, postgres_url: str, tmp_path: Path
+) -> None:
+    """The ack wait is 2 s; the batches wait 5 s on the lock. ``in_progress`` keeps every
+    stalled message from being delivered again, nothing is acknowledged while the batches
+    wait, and after the stall everything is applied once and acknowledged."""
+    url = nats_private_server.url
+    store_url = migrated(postgres_server.create_schema(postgres_url))
+    lines = history_lines(nodes=6, minutes=5)
+    total = expected_outcomes(lines, PARTITIONS)
+    serve = ServeProcess(store_url, url, *serve_args("--ack-wait", "2"), folder=tmp_path)
+    try:
+        serve.start().wait_serving()
+        wait_until(lambda: len(serve.owned()) == PARTITIONS, 30, "serve to own every partition")
+        assert all(info.config.ack_wait == 2.0 for info in consumers(url, PARTITIONS))
+        with inbox_locked(store_url):
+            publish_lines(url, lines, PARTITIONS)
+            wait_until(
+                lambda: waiting_on_locks(postgres_server.url()) == PARTITIONS,
+                30,
+                "a batch of every partition to wait on the lock",
+            )
+            stalled_at = time.monotonic()
+            while time.monotonic() - stalled_at < 5.0:  # two and a half ack waits
+                infos = consumers(url, PARTITIONS)
+                assert sum(i.ack_floor.stream_seq for i in infos) == 0  # nothing before commit
+                assert all(i.num_ack_pending > 0 for i in infos)
+                time.sleep(0.2)
+            assert outcome_total(store_url) == 0
+        wait_until(lambda: outcome_total(store_url) == total, 60, "serve to apply every message")
+        wait_until(
+            lambda: all(i.num_ack_pending == i.num_pending == 0 for i in consumers(url, PARTITIONS)),
+            30,
+            "every message to be acknowledged",
+        )
+        assert serve.terminate() == 0, serve.log
+    finally:
+        serve.stop_quietly()
+    # in_progress kept every stalled message alive: none was delivered a second time
+    assert [i.num_redelivered for i in consumers(url, PARTITIONS)] == [0] * PARTITIONS
+    assert "given up" not in serve.log
+    assert_equals_run(lines, store_url, postgres_server.create_schema(postgres_url))
+
+
+def test_a_postgresql_restart_mid_batch_redoes_the_batch_and_takes_the_leases_again(
+    nats_private_server: NatsTestServer,
+    postgres_private_server: PostgresTestServer,
+    tmp_path: Path,
+) -> None:
+    """Batches stalled inside their transactions when the server restarts (fast shutdown cuts
+    every session, the lease sessions included): they roll back, nothing of them is
+    acknowledged, the leases are taken again with new tokens, and the batches are redone."""
+    url = nats_private_server.url
+    pg = postgres_private_server
+    store_url = migrated(pg.create_database())
+    lines = history_lines(nodes=6, minutes=5)
+    total = expected_outcomes(lines, PARTITIONS)
+    serve = ServeProcess(store_url, url, *serve_args("--ack-wait", "2"), folder=tmp_path)
+    try:
+        serve.start().wait_serving()
+        wait_until(lambda: len(serve.owned()) == PARTITIONS, 30, "serve to own every partition")
+        tokens_before = lease_tokens(store_url)
+        with contextlib.suppress(psycopg.OperationalError), inbox_locked(store_url):
+            publish_lines(url, lines, PARTITIONS)
+            wait_until(
+                lambda: waiting_on_locks(pg.url()) == PARTITIONS,
+                30,
+                "a batch of every partition to wait on the lock",
+            )
+            assert acknowledged(url, PARTITIONS) == 0
+            pg.restart()  # cuts this session too: the lock goes with it
+        wait_until(lambda: outcome_total(store_url) == total, 60, "serve to apply every message")
+        wait_until(
+            lambda: all(i.num_ack_pending == i.num_pending == 0 for i in consumers(url, PARTITIONS)),
+            30,
+            "every message to be acknowledged",
+        )
+        wait_until(lambda: len(serve.owned()) == PARTITIONS, 30, "serve to own every partition")
+        assert serve.terminate() == 0, serve.log
+    finally:
+        serve.stop_quietly()
+    log = serve.log
+    assert "lease lost" in log
+    tokens_after = lease_tokens(store_url)
+    assert tokens_after.keys() == tokens_before.keys()
+    assert all(tokens_after[name] > tokens_before[name] for name in tokens_before)
+    assert_equals_run(lines, store_url, pg.create_database())
+
+
+def lease_tokens(store_url: str) -> dict[str, int]:
+    """The fencing token of every lease in the store."""
+    with psycopg.connect(store_url, autocommit=True) as conn:
+        rows = conn.execute("SELECT name, token FROM leases").fetchall()
+    return {str(name): int(token) for name, token in rows}
