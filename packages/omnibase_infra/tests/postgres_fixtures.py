@@ -71,3 +71,19 @@ def postgres_url(postgres_server: PostgresTestServer) -> str:
 def postgres_fresh_url(postgres_server: PostgresTestServer, postgres_url: str) -> str:
     """URL of a new, empty store for one test: its own schema in the session's database."""
     return postgres_server.create_schema(postgres_url)
+
+
+@pytest.fixture
+def postgres_private_server() -> Iterator[PostgresTestServer]:
+    """A PostgreSQL server of this test alone: restart it or cut its sessions at will."""
+    reason = unavailable_reason()
+    if reason is not None:
+        skip_or_fail(reason)
+    server = PostgresTestServer()
+    try:
+        server.start()
+    except (RuntimeError, OSError) as exc:
+        server.stop()
+        skip_or_fail(f"starting a private server failed: {exc}")
+    yield server
+    server.stop()

@@ -8,20 +8,24 @@ transactions wait inside PostgreSQL, as they would behind any slow statement."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import nats
-import psycopg
 import pytest
 from nats_fixtures import nats_private_server
 from nats_server import NatsTestServer
-from postgres_fixtures import skip_or_fail
-from postgres_server import PostgresTestServer, unavailable_reason
+from postgres_fixtures import postgres_private_server
+from postgres_server import PostgresTestServer
+from serve_probes import (
+    acknowledged,
+    all_acknowledged,
+    consumers,
+    inbox_locked,
+    lease_tokens,
+    migrated,
+    waiting_on_locks,
+)
 from serve_support import (
     ServeProcess,
     comparable,
@@ -33,72 +37,9 @@ from serve_support import (
     wait_until,
 )
 
-from omnibase_infra.nodes.node_registration_orchestrator.registration_bus import INPUT_STREAM
-from omnibase_infra.stores.store_factory import open_store
-
 pytestmark = [pytest.mark.nats, pytest.mark.postgres]
-__all__ = ["nats_private_server"]
+__all__ = ["nats_private_server", "postgres_private_server"]
 PARTITIONS = 2
-
-
-@pytest.fixture
-def postgres_private_server() -> Iterator[PostgresTestServer]:
-    """A PostgreSQL server of this test alone: restart it at will."""
-    reason = unavailable_reason()
-    if reason is not None:
-        skip_or_fail(reason)
-    server = PostgresTestServer()
-    try:
-        server.start()
-    except (RuntimeError, OSError) as exc:
-        server.stop()
-        skip_or_fail(f"starting a private server failed: {exc}")
-    yield server
-    server.stop()
-
-
-def consumers(url: str, partitions: int) -> list[Any]:
-    """The JetStream consumer info of every partition of the input stream."""
-
-    async def look() -> list[Any]:
-        nc = await nats.connect(url)
-        try:
-            js = nc.jetstream()
-            return [await js.consumer_info(f"{INPUT_STREAM}-{k}", "onex") for k in range(partitions)]
-        finally:
-            await nc.close()
-
-    return asyncio.run(look())
-
-
-def acknowledged(url: str, partitions: int) -> int:
-    """Input messages acknowledged so far, over every partition (the consumers' ack floors)."""
-    return sum(info.ack_floor.stream_seq for info in consumers(url, partitions))
-
-
-def waiting_on_locks(admin_url: str) -> int:
-    """Sessions of the server waiting on a heavyweight lock (serve's stalled batches)."""
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        row = conn.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-        ).fetchone()
-    return int(row[0]) if row else 0
-
-
-@contextlib.contextmanager
-def inbox_locked(store_url: str) -> Iterator[None]:
-    """Hold a lock on the store's inbox that lets readers through and stalls every batch
-    transaction at its first write, until the block ends."""
-    with psycopg.connect(store_url) as conn:
-        conn.execute("LOCK TABLE inbox IN EXCLUSIVE MODE")
-        yield
-        conn.rollback()
-
-
-def migrated(store_url: str) -> str:
-    """Create the store's schema (so its tables can be locked before serve starts)."""
-    open_store(store_url).close()
-    return store_url
 
 
 def serve_args(*extra: str) -> tuple[str, ...]:
@@ -109,7 +50,8 @@ def assert_equals_run(lines: list[str], store_url: str, reference_url: str) -> N
     run_file(lines, reference_url)
     served, ran = comparable(store_url), comparable(reference_url)
     assert served == ran
-    assert served["nodes"] and served["events"]
+    assert served["nodes"]
+    assert served["events"]
 
 
 def test_a_batch_stalled_in_the_store_past_the_ack_wait_is_kept_alive_and_applied_once(
@@ -142,11 +84,7 @@ def test_a_batch_stalled_in_the_store_past_the_ack_wait_is_kept_alive_and_applie
                 time.sleep(0.2)
             assert outcome_total(store_url) == 0
         wait_until(lambda: outcome_total(store_url) == total, 60, "serve to apply every message")
-        wait_until(
-            lambda: all(i.num_ack_pending == i.num_pending == 0 for i in consumers(url, PARTITIONS)),
-            30,
-            "every message to be acknowledged",
-        )
+        wait_until(lambda: all_acknowledged(url, PARTITIONS), 30, "everything acknowledged")
         assert serve.terminate() == 0, serve.log
     finally:
         serve.stop_quietly()
@@ -174,7 +112,7 @@ def test_a_postgresql_restart_mid_batch_redoes_the_batch_and_takes_the_leases_ag
         serve.start().wait_serving()
         wait_until(lambda: len(serve.owned()) == PARTITIONS, 30, "serve to own every partition")
         tokens_before = lease_tokens(store_url)
-        with contextlib.suppress(psycopg.OperationalError), inbox_locked(store_url):
+        with inbox_locked(store_url):
             publish_lines(url, lines, PARTITIONS)
             wait_until(
                 lambda: waiting_on_locks(pg.url()) == PARTITIONS,
@@ -184,11 +122,7 @@ def test_a_postgresql_restart_mid_batch_redoes_the_batch_and_takes_the_leases_ag
             assert acknowledged(url, PARTITIONS) == 0
             pg.restart()  # cuts this session too: the lock goes with it
         wait_until(lambda: outcome_total(store_url) == total, 60, "serve to apply every message")
-        wait_until(
-            lambda: all(i.num_ack_pending == i.num_pending == 0 for i in consumers(url, PARTITIONS)),
-            30,
-            "every message to be acknowledged",
-        )
+        wait_until(lambda: all_acknowledged(url, PARTITIONS), 30, "everything acknowledged")
         wait_until(lambda: len(serve.owned()) == PARTITIONS, 30, "serve to own every partition")
         assert serve.terminate() == 0, serve.log
     finally:
@@ -199,10 +133,3 @@ def test_a_postgresql_restart_mid_batch_redoes_the_batch_and_takes_the_leases_ag
     assert tokens_after.keys() == tokens_before.keys()
     assert all(tokens_after[name] > tokens_before[name] for name in tokens_before)
     assert_equals_run(lines, store_url, pg.create_database())
-
-
-def lease_tokens(store_url: str) -> dict[str, int]:
-    """The fencing token of every lease in the store."""
-    with psycopg.connect(store_url, autocommit=True) as conn:
-        rows = conn.execute("SELECT name, token FROM leases").fetchall()
-    return {str(name): int(token) for name, token in rows}
