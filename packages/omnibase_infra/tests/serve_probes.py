@@ -6,20 +6,30 @@ say from the outside, and a lock that stalls serve's batch transactions inside P
 - :func:`inbox_locked`: hold a lock on a store's inbox, so every batch transaction waits at its
   first write (as it would behind any slow statement) until the block ends;
 - :func:`waiting_on_locks`: sessions of a server waiting on a lock (serve's stalled batches);
-- :func:`migrated`, :func:`lease_tokens`: a store's schema created up front; its lease tokens.
+- :func:`migrated`, :func:`lease_tokens`: a store's schema created up front; its lease tokens;
+- :func:`published_event_ids`, :func:`stored_event_ids`: the relay's output on the bus, read
+  without consuming it, and the store's outbox;
+- :func:`http_get`, :func:`metric_sum`, :func:`free_port`: serve's ``--http`` endpoints.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
 import nats
 import psycopg
 
-from omnibase_infra.nodes.node_registration_orchestrator.registration_bus import INPUT_STREAM
+from omnibase_infra.bus.nats_subjects import partition_stream_name
+from omnibase_infra.nodes.node_registration_orchestrator.registration_bus import (
+    INPUT_STREAM,
+    OUTPUT_STREAM,
+)
 from omnibase_infra.stores.store_factory import open_store
 
 
@@ -79,3 +89,61 @@ def lease_tokens(store_url: str) -> dict[str, int]:
     with psycopg.connect(store_url, autocommit=True) as conn:
         rows = conn.execute("SELECT name, token FROM leases").fetchall()
     return {str(name): int(token) for name, token in rows}
+
+
+def published_event_ids(url: str, partitions: int) -> list[str]:
+    """The idempotency id (``Nats-Msg-Id``: the event id) of every message stored in the
+    output stream, all partitions, read by sequence (no consumer is moved)."""
+
+    async def look() -> list[str]:
+        nc = await nats.connect(url)
+        try:
+            js = nc.jetstream()
+            ids: list[str] = []
+            for k in range(partitions):
+                name = partition_stream_name(OUTPUT_STREAM, k)
+                state = (await js.stream_info(name)).state
+                if not state.messages:
+                    continue
+                for sequence in range(state.first_seq, state.last_seq + 1):
+                    message = await js.get_msg(name, sequence)
+                    ids.append((message.headers or {}).get("Nats-Msg-Id", ""))
+            return ids
+        finally:
+            await nc.close()
+
+    return asyncio.run(look())
+
+
+def stored_event_ids(store_url: str) -> list[str]:
+    """The id of every event in the store's outbox, in commit order."""
+    store = open_store(store_url)
+    try:
+        return [str(event.event_id) for event in store.iter_events()]
+    finally:
+        store.close()
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def http_get(port: int, path: str) -> tuple[int, str]:
+    """``GET path`` on serve's ``--http`` port: the status and the body (errors included)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as answer:
+            return int(answer.status), answer.read().decode()
+    except urllib.error.HTTPError as refused:
+        return int(refused.code), refused.read().decode()
+
+
+def metric_sum(exposition: str, name: str) -> float:
+    """The sum of every sample of metric ``name`` (all labels) in a Prometheus text page."""
+    total = 0.0
+    for line in exposition.splitlines():
+        if line.startswith(name) and line[len(name) : len(name) + 1] in {" ", "{"}:
+            total += float(line.rsplit(" ", 1)[1])
+    return total

@@ -1,7 +1,8 @@
 """``onex-registration serve`` while its nats-server is SIGKILLed and restarted: batches that
 commit while the server is down are acknowledged once it is back, acknowledgements lost with
 the server come back as redeliveries the inbox absorbs, serve reconnects and fetches what is
-published after the restart, and what is left equals ``run`` on the same input."""
+published after the restart, ``/readyz`` says 503 while the server is away and 200 after, the
+relay's output holds each event once, and what is left equals ``run`` on the same input."""
 
 from __future__ import annotations
 
@@ -11,7 +12,16 @@ from typing import Any
 import pytest
 from nats_fixtures import nats_private_server
 from nats_server import NatsTestServer
-from serve_probes import all_acknowledged, inbox_locked, migrated, waiting_on_locks
+from serve_probes import (
+    all_acknowledged,
+    free_port,
+    http_get,
+    inbox_locked,
+    migrated,
+    published_event_ids,
+    stored_event_ids,
+    waiting_on_locks,
+)
 from serve_support import (
     ServeProcess,
     comparable,
@@ -36,10 +46,12 @@ def test_a_nats_server_killed_and_restarted_mid_run_loses_and_doubles_nothing(
     store_url = migrated(postgres_server.create_schema(postgres_url))
     lines = history_lines(nodes=8, minutes=5)
     first, second = lines[: len(lines) // 2], lines[len(lines) // 2 :]
+    port = free_port()
     serve = ServeProcess(
         store_url,
         url,
         *("--partitions", str(PARTITIONS), "--no-ticks", "--batch-size", "8", "--ack-wait", "2"),
+        *("--http", f"127.0.0.1:{port}"),
         folder=tmp_path,
     )
     try:
@@ -70,7 +82,11 @@ def test_a_nats_server_killed_and_restarted_mid_run_loses_and_doubles_nothing(
             30,
             "serve's fetches to fail while the server is down",
         )
+        status, body = http_get(port, "/readyz")
+        assert status == 503, body
+        assert "bus: failed" in body
         server.start()
+        wait_until(lambda: http_get(port, "/readyz")[0] == 200, 30, "serve to be ready again")
         publish_lines(url, second, PARTITIONS)
         total = expected_outcomes(lines, PARTITIONS)
         wait_until(lambda: outcome_total(store_url) == total, 60, "the second half applied")
@@ -88,3 +104,5 @@ def test_a_nats_server_killed_and_restarted_mid_run_loses_and_doubles_nothing(
     assert served == ran
     assert served["nodes"]
     assert served["events"]
+    # the relay published every event once (SIGTERM flushed it), whatever the server lost
+    assert sorted(published_event_ids(url, PARTITIONS)) == sorted(stored_event_ids(store_url))

@@ -21,9 +21,14 @@ from serve_probes import (
     acknowledged,
     all_acknowledged,
     consumers,
+    free_port,
+    http_get,
     inbox_locked,
     lease_tokens,
+    metric_sum,
     migrated,
+    published_event_ids,
+    stored_event_ids,
     waiting_on_locks,
 )
 from serve_support import (
@@ -101,13 +106,21 @@ def test_a_postgresql_restart_mid_batch_redoes_the_batch_and_takes_the_leases_ag
 ) -> None:
     """Batches stalled inside their transactions when the server restarts (fast shutdown cuts
     every session, the lease sessions included): they roll back, nothing of them is
-    acknowledged, the leases are taken again with new tokens, and the batches are redone."""
+    acknowledged, the leases are taken again with new tokens, and the batches are redone
+    (``/metrics`` counts the store retries and the redeliveries); the relay, whose session
+    died too, publishes every event once."""
     url = nats_private_server.url
     pg = postgres_private_server
     store_url = migrated(pg.create_database())
     lines = history_lines(nodes=6, minutes=5)
     total = expected_outcomes(lines, PARTITIONS)
-    serve = ServeProcess(store_url, url, *serve_args("--ack-wait", "2"), folder=tmp_path)
+    port = free_port()
+    serve = ServeProcess(
+        store_url,
+        url,
+        *serve_args("--ack-wait", "2", "--http", f"127.0.0.1:{port}"),
+        folder=tmp_path,
+    )
     try:
         serve.start().wait_serving()
         wait_until(lambda: len(serve.owned()) == PARTITIONS, 30, "serve to own every partition")
@@ -124,12 +137,17 @@ def test_a_postgresql_restart_mid_batch_redoes_the_batch_and_takes_the_leases_ag
         wait_until(lambda: outcome_total(store_url) == total, 60, "serve to apply every message")
         wait_until(lambda: all_acknowledged(url, PARTITIONS), 30, "everything acknowledged")
         wait_until(lambda: len(serve.owned()) == PARTITIONS, 30, "serve to own every partition")
+        wait_until(lambda: http_get(port, "/readyz")[0] == 200, 30, "serve to be ready")
+        metrics = http_get(port, "/metrics")[1]
         assert serve.terminate() == 0, serve.log
     finally:
         serve.stop_quietly()
-    log = serve.log
-    assert "lease lost" in log
+    assert metric_sum(metrics, "onex_registration_store_retries_total") >= PARTITIONS
+    # the stalled batches were never acknowledged: every one came again to the new lease
+    assert metric_sum(metrics, "onex_registration_redeliveries_total") >= PARTITIONS
+    assert "lease lost" in serve.log
     tokens_after = lease_tokens(store_url)
     assert tokens_after.keys() == tokens_before.keys()
     assert all(tokens_after[name] > tokens_before[name] for name in tokens_before)
     assert_equals_run(lines, store_url, pg.create_database())
+    assert sorted(published_event_ids(url, PARTITIONS)) == sorted(stored_event_ids(store_url))
