@@ -146,7 +146,7 @@ def comparable(store_or_url: ProtocolRegistrationStore | str) -> dict[str, Any]:
             store.close()
 
 
-def run_file(lines: Sequence[str], store_url: str) -> None:
+def run_file(lines: Sequence[bytes | str], store_url: str) -> None:
     """What ``onex-registration run`` does with ``lines`` as a file, into ``store_url`` (the
     same runtime, in this process: no interpreter start-up)."""
     from omnibase_infra.nodes.node_registration_orchestrator.service_registration_runtime import (

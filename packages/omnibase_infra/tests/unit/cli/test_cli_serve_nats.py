@@ -5,9 +5,11 @@ redeliver, a poison message does not block its partition, and bad input is one l
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,7 @@ from serve_support import (
 )
 
 from omnibase_infra.enums import EnumDeadLetterReason
+from omnibase_infra.models import partition_hash
 from omnibase_infra.nodes.node_registration_orchestrator.registration_bus import INPUT_STREAM
 from omnibase_infra.stores.store_factory import open_store
 
@@ -111,37 +114,88 @@ def test_serve_on_postgresql_ends_as_run_ends(
     )
 
 
-def test_a_poison_message_on_the_bus_is_dead_lettered_and_its_partition_goes_on(
+HEARTBEAT = "onex.evt.platform.node-heartbeat.v1"
+
+
+def _poisons(node: str) -> list[tuple[bytes, EnumDeadLetterReason]]:
+    """Messages of ``node`` that can never be applied, each with the reason it must get."""
+
+    def envelope(payload_type: str, **changes: Any) -> bytes:
+        payload = {
+            "node_id": node,
+            "epoch": 1,
+            "uptime_seconds": 1.0,
+            "active_operations": 0,
+            "timestamp": "2026-03-01T12:00:00Z",
+            **changes,
+        }
+        wire = {
+            "envelope_id": str(uuid.uuid4()),
+            "envelope_timestamp": "2026-03-01T12:00:00Z",
+            "topic": HEARTBEAT,
+            "payload_type": payload_type,
+            "payload": payload,
+        }
+        return json.dumps(wire).encode()
+
+    return [
+        (b'{"envelope_id": "not JSON after all', EnumDeadLetterReason.UNPARSEABLE),
+        (b"\xff\xfe not even UTF-8", EnumDeadLetterReason.UNPARSEABLE),
+        (envelope("ModelNodeHeartbeatEvent", epoch="one"), EnumDeadLetterReason.INVALID_PAYLOAD),
+        (envelope("ModelNoSuchPayload"), EnumDeadLetterReason.UNROUTABLE),
+        # close to the server's max_payload (1 MiB): stored and read back whole
+        (
+            envelope("ModelNodeHeartbeatEvent", padding="x" * 900_000),
+            EnumDeadLetterReason.INVALID_PAYLOAD,
+        ),
+        # nested deeper than the JSON decoder recurses: refused, the worker unharmed
+        (b"[" * 100_000 + b"]" * 100_000, EnumDeadLetterReason.UNPARSEABLE),
+    ]
+
+
+def test_poison_messages_are_dead_lettered_acknowledged_and_the_node_goes_on(
     nats_private_server: NatsTestServer, tmp_path: Path
 ) -> None:
+    """Between a node's introspection and the rest of its messages, in its own partition:
+    bytes that are not JSON, invalid UTF-8, an invalid payload, an unroutable payload type, a
+    message of 900 kB and JSON nested too deep. Each is dead-lettered with its reason and
+    acknowledged, the node's later messages are applied, and the store equals ``run`` on the
+    same lines."""
     from omnibase_infra.bus import EventBusNats
 
     url = nats_private_server.url
     store_url = f"sqlite:///{tmp_path / 'served.db'}"
-    lines = history_lines(nodes=6, minutes=5)
+    lines = history_lines()
+    # a node announced again later (a restart or a shutdown: events after the poison)
+    introspections = [i for i, line in enumerate(lines) if '"ModelNodeIntrospectionEvent"' in line]
+    first, node = next(
+        (i, node)
+        for i in introspections
+        for node in [json.loads(lines[i])["payload"]["node_id"]]
+        if any(j > i and node in lines[j] for j in introspections)
+    )
+    poisons = _poisons(node)
+    before, after = lines[: first + 1], lines[first + 1 :]
+    assert any(node in line for line in after)
 
-    async def poison() -> None:
-        bus = await EventBusNats.connect(url, bus_settings(PARTITIONS))
+    async def publish_poisons() -> None:
+        bus = await EventBusNats.connect(url, bus_settings(PARTITIONS), setup=False)
         try:
-            for k in range(PARTITIONS):
-                await bus.publish(
-                    "onex.evt.platform.node-heartbeat.v1",
-                    b"\xff\xfe not even UTF-8",
-                    idempotency_id=f"poison-{k}",
-                    partition=k,
-                )
+            for number, (value, _) in enumerate(poisons):
+                await bus.publish(HEARTBEAT, value, idempotency_id=f"poison-{number}", key=node)
         finally:
             await bus.close()
 
-    asyncio.run(poison())
-    publish_lines(url, lines, PARTITIONS)
+    publish_lines(url, before, PARTITIONS)
+    asyncio.run(publish_poisons())
+    publish_lines(url, after, PARTITIONS)
     serve = ServeProcess(
         store_url, url, "--partitions", str(PARTITIONS), "--no-ticks", folder=tmp_path
     )
     try:
         serve.start().wait_serving()
         # the poison messages have inbox records too (keyed by partition and sequence)
-        total = expected_outcomes(lines, PARTITIONS) + PARTITIONS
+        total = expected_outcomes(lines, PARTITIONS) + len(poisons)
         wait_until(lambda: outcome_total(store_url) == total, 60, "the messages after the poison")
         assert serve.terminate() == 0, serve.log
     finally:
@@ -152,9 +206,15 @@ def test_a_poison_message_on_the_bus_is_dead_lettered_and_its_partition_goes_on(
         letters = store.list_dead_letters()
     finally:
         store.close()
-    assert sorted((d.reason, d.source, d.line_number) for d in letters) == [
-        (EnumDeadLetterReason.UNPARSEABLE, f"{INPUT_STREAM}/{k}", 1) for k in range(PARTITIONS)
-    ]
+    partition = f"{INPUT_STREAM}/{partition_hash(uuid.UUID(node)) % PARTITIONS}"
+    assert sorted((d.reason, d.source) for d in letters) == sorted(
+        (reason, partition) for _, reason in poisons
+    )
+    reference = f"sqlite:///{tmp_path / 'ran.db'}"
+    run_file([*before, *(value for value, _ in poisons), *after], reference)
+    served, ran = comparable(store_url), comparable(reference)
+    assert served == ran
+    assert len(served["events"][node]) > 2  # registered, active, then what followed the poison
 
 
 def test_a_partition_count_other_than_the_streams_is_refused(
