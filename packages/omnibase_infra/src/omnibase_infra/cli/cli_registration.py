@@ -358,6 +358,13 @@ def _build_parser() -> _Parser:
         "again (default 30)",
     )
     serve.add_argument(
+        "--contract",
+        default=None,
+        metavar="PATH",
+        help="the orchestrator's contract (default: the one shipped with the package); its "
+        "lifecycle section sets the liveness interval and window and the tick interval",
+    )
+    serve.add_argument(
         "--shutdown-timeout",
         type=_seconds,
         default=30.0,

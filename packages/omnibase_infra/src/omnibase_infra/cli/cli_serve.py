@@ -66,7 +66,7 @@ async def _serve(args: argparse.Namespace) -> int:
     stop = asyncio.Event()
     signals = _Signals(stop, args.shutdown_timeout)
     signals.install()
-    contract = NodeRegistrationOrchestrator.load_registration_contract()
+    contract = NodeRegistrationOrchestrator.load_registration_contract(args.contract)
     settings = contract.lifecycle.to_settings()
     bus_settings = registration_bus_settings(
         contract,
@@ -112,7 +112,7 @@ async def _run_service(
     the partitions first, the relay after them (it publishes what they committed)."""
 
     def node_for(partition: ModelPartition) -> Any:
-        return build_registration_node(settings, partition, contract)
+        return build_registration_node(settings, partition, contract, contract_path=args.contract)
 
     metrics = health.metrics if health is not None else None
     observer = None

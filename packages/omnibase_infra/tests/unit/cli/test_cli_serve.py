@@ -77,3 +77,54 @@ def test_an_unreachable_bus_or_store_at_start_is_one_line(tmp_path: Path) -> Non
     assert done.returncode == 1
     assert done.stderr.count("\n") == 1
     assert f"127.0.0.1:{port}" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (None, "contract.yaml"),  # missing file: named
+        ("lifecycle: [\n", "contract.yaml:"),  # not YAML: path:line:column
+        ("name: x\n", "contract.yaml:"),  # not a contract
+    ],
+    ids=["missing", "not-yaml", "not-a-contract"],
+)
+def test_a_bad_contract_is_one_line_naming_it_before_anything_is_opened(
+    text: str | None, message: str, tmp_path: Path
+) -> None:
+    contract = tmp_path / "contract.yaml"
+    if text is not None:
+        contract.write_text(text, encoding="utf-8")
+    store = tmp_path / "s.db"
+    done = _cli(
+        *("serve", "--store", f"sqlite:///{store}", "--bus", "nats://127.0.0.1:1"),
+        *("--contract", str(contract)),
+        cwd=tmp_path,
+    )
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1
+    assert done.stderr.startswith("onex-registration: error: ")
+    assert message in done.stderr
+    assert not store.exists()  # refused before the store was opened
+
+
+def test_a_contract_whose_lifecycle_breaks_a_bound_is_refused_with_the_key(
+    tmp_path: Path,
+) -> None:
+    from omnibase_infra.nodes.node_registration_orchestrator.node import (
+        NodeRegistrationOrchestrator,
+    )
+
+    shipped = Path(NodeRegistrationOrchestrator.DEFAULT_CONTRACT_PATH).read_text(encoding="utf-8")
+    contract = tmp_path / "contract.yaml"
+    contract.write_text(
+        shipped.replace("tick_interval_seconds: 5", "tick_interval_seconds: 0"), encoding="utf-8"
+    )
+    done = _cli(
+        *("serve", "--store", f"sqlite:///{tmp_path / 's.db'}", "--bus", "nats://127.0.0.1:1"),
+        *("--contract", str(contract)),
+        cwd=tmp_path,
+    )
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1
+    assert "tick_interval_seconds" in done.stderr
+    assert f"{contract}:" in done.stderr
