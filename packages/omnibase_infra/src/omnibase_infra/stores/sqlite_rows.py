@@ -84,11 +84,11 @@ def dumps(value: Any) -> str:
 
 
 class CachedNode(NamedTuple):
-    """A committed (or staged) node row: the projection and the JSON text of its mappings."""
+    """A committed (or staged) node row: the projection and its stored values, in the order of
+    :data:`UPSERT_NODE`'s parameters (the partition hash last, ``None`` until computed)."""
 
     projection: ModelRegistrationProjection
-    capabilities_json: str
-    endpoints_json: str
+    params: tuple[Any, ...]
 
 
 def node_params(
@@ -96,39 +96,57 @@ def node_params(
 ) -> tuple[tuple[Any, ...], CachedNode]:
     """Parameters of :data:`UPSERT_NODE` for ``node`` and its cache entry.
 
-    A mapping that is the very object of ``previous`` (a projection derived with
-    ``model_copy``) reuses its JSON text instead of encoding it again.
+    ``previous`` is the node's current row (the same ``node_id``): a value that is the very
+    object of its row (a projection derived from it with a few fields changed) reuses the
+    stored form instead of converting it again.
     """
-    if previous is not None and node.capabilities is previous.projection.capabilities:
-        capabilities = previous.capabilities_json
-    else:
-        capabilities = _dumps(node.capabilities)
-    if previous is not None and node.endpoints is previous.projection.endpoints:
-        endpoints = previous.endpoints_json
-    else:
-        endpoints = _dumps(node.endpoints)
+    if previous is None:
+        params = (
+            str(node.node_id),
+            node.node_name,
+            node.state.value,
+            node.node_type.value,
+            node.node_version,
+            node.epoch,
+            _dumps(node.capabilities),
+            _dumps(node.endpoints),
+            to_db_micros(node.registered_at),
+            _opt_micros(node.last_heartbeat_at),
+            _opt_micros(node.liveness_deadline),
+            _opt_micros(node.last_introspection_at),
+            to_db_micros(node.updated_at),
+            partition_hash(node.node_id),
+        )
+        return params, CachedNode(node, params)
+    old, last = previous.projection, previous.params
     params = (
-        str(node.node_id),
+        last[0],
         node.node_name,
         node.state.value,
         node.node_type.value,
         node.node_version,
         node.epoch,
-        capabilities,
-        endpoints,
-        to_db_micros(node.registered_at),
-        _opt_micros(node.last_heartbeat_at),
-        _opt_micros(node.liveness_deadline),
-        _opt_micros(node.last_introspection_at),
-        to_db_micros(node.updated_at),
-        partition_hash(node.node_id),
+        last[6] if node.capabilities is old.capabilities else _dumps(node.capabilities),
+        last[7] if node.endpoints is old.endpoints else _dumps(node.endpoints),
+        last[8] if node.registered_at is old.registered_at else to_db_micros(node.registered_at),
+        last[9]
+        if node.last_heartbeat_at is old.last_heartbeat_at
+        else _opt_micros(node.last_heartbeat_at),
+        last[10]
+        if node.liveness_deadline is old.liveness_deadline
+        else _opt_micros(node.liveness_deadline),
+        last[11]
+        if node.last_introspection_at is old.last_introspection_at
+        else _opt_micros(node.last_introspection_at),
+        last[12] if node.updated_at is old.updated_at else to_db_micros(node.updated_at),
+        partition_hash(node.node_id) if last[13] is None else last[13],
     )
-    return params, CachedNode(node, capabilities, endpoints)
+    return params, CachedNode(node, params)
 
 
 def cached_node_from_row(row: tuple[Any, ...]) -> CachedNode:
     """The cache entry of a row selected with :data:`NODE_COLUMNS`."""
-    return CachedNode(node_from_row(row), row[6], row[7])
+    return CachedNode(node_from_row(row), (*row, None))
 
 
 def node_from_row(row: tuple[Any, ...]) -> ModelRegistrationProjection:

@@ -133,12 +133,14 @@ class StoreRegistrationSqliteTransaction:
         self._cursor.execute(f"RELEASE {_SAVEPOINT}")
 
     @staticmethod
-    def _writing(method: str, what: str, write: Callable[[], T]) -> T:
-        """Run ``write``; a value SQLite cannot hold becomes ``ModelStoreDataError``."""
+    def _writing(method: str, what: str | Callable[[], str], write: Callable[[], T]) -> T:
+        """Run ``write``; a value SQLite cannot hold becomes ``ModelStoreDataError`` naming
+        ``what`` (text, or a function making it, called only then)."""
         try:
             return write()
         except _DATA_ERRORS as exc:
-            raise checks.refuse(f"StoreRegistrationSqlite.{method}", what, str(exc)) from exc
+            named = what if isinstance(what, str) else what()
+            raise checks.refuse(f"StoreRegistrationSqlite.{method}", named, str(exc)) from exc
 
     # --- inbox ---------------------------------------------------------------------------------
     def get_outcome(self, envelope_id: UUID) -> EnumMessageOutcome | None:
@@ -165,7 +167,7 @@ class StoreRegistrationSqliteTransaction:
         )
         cursor = self._writing(
             "record_outcome",
-            f"the outcome of {envelope_id}",
+            lambda: f"the outcome of {envelope_id}",
             lambda: self._cursor.execute(_RECORD_OUTCOME, params),
         )
         return cursor.rowcount == 1
@@ -192,11 +194,16 @@ class StoreRegistrationSqliteTransaction:
             projection,
             None if previous is None else previous.projection,
         )
-        what = f"the row of node {node_id}"
         params, entry = self._writing(
-            "upsert_node", what, lambda: rows.node_params(projection, previous)
+            "upsert_node",
+            lambda: f"the row of node {node_id}",
+            lambda: rows.node_params(projection, previous),
         )
-        self._writing("upsert_node", what, lambda: self._cursor.execute(rows.UPSERT_NODE, params))
+        self._writing(
+            "upsert_node",
+            lambda: f"the row of node {node_id}",
+            lambda: self._cursor.execute(rows.UPSERT_NODE, params),
+        )
         self._staged[node_id] = entry
 
     def claim_expired(

@@ -41,19 +41,19 @@ def check_projection(
 ) -> None:
     """Raise :class:`ModelStoreDataError` unless every value of ``node`` is storable.
 
-    Mappings that are the very objects of ``previous`` (a row derived with ``model_copy``,
-    already checked when it was written) are not walked again.
+    Mappings and instants that are the very objects of ``previous`` (a row derived from it with
+    a few fields changed, already checked when it was written) are not checked again.
     """
     problem = text_violation(node.node_name) or text_violation(node.node_version)
     problem = problem or integer_violation(node.epoch)
-    for moment in (
-        node.registered_at,
-        node.last_heartbeat_at,
-        node.liveness_deadline,
-        node.last_introspection_at,
-        node.updated_at,
+    for moment, before in (
+        (node.registered_at, previous and previous.registered_at),
+        (node.last_heartbeat_at, previous and previous.last_heartbeat_at),
+        (node.liveness_deadline, previous and previous.liveness_deadline),
+        (node.last_introspection_at, previous and previous.last_introspection_at),
+        (node.updated_at, previous and previous.updated_at),
     ):
-        if problem is None and moment is not None:
+        if problem is None and moment is not None and moment is not before:
             problem = instant_violation(moment)
     if problem is None and (previous is None or node.capabilities is not previous.capabilities):
         problem = find_violation(node.capabilities, "capabilities")
