@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from omnibase_infra.bus.model_bus_producer_report import ModelBusProducerReport
 from omnibase_infra.bus.model_nats_bus_options import ModelNatsBusOptions
 from omnibase_infra.bus.model_nats_setup_step import ModelNatsSetupStep
+from omnibase_infra.bus.model_nats_stored_message import ModelNatsStoredMessage
 from omnibase_infra.bus.nats_subjects import (
     node_key,
     partition_stream_name,
@@ -21,13 +22,16 @@ from omnibase_infra.bus.service_bus_producer import ServiceBusProducer
 
 if TYPE_CHECKING:
     from omnibase_infra.bus.event_bus_nats import EventBusNats
+    from omnibase_infra.bus.service_nats_stream_reader import ServiceNatsStreamReader
 
 __all__ = [
     "EventBusNats",
     "ModelBusProducerReport",
     "ModelNatsBusOptions",
     "ModelNatsSetupStep",
+    "ModelNatsStoredMessage",
     "ServiceBusProducer",
+    "ServiceNatsStreamReader",
     "node_key",
     "partition_stream_name",
     "subject_for",
@@ -35,9 +39,10 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    if name == "EventBusNats":
+    if name in {"EventBusNats", "ServiceNatsStreamReader"}:
         try:
             from omnibase_infra.bus.event_bus_nats import EventBusNats
+            from omnibase_infra.bus.service_nats_stream_reader import ServiceNatsStreamReader
         except ModuleNotFoundError as exc:
             if exc.name is None or not exc.name.startswith("nats"):
                 raise
@@ -45,8 +50,8 @@ def __getattr__(name: str) -> Any:
             from omnibase_core.models.errors import ModelOnexError
 
             raise ModelOnexError(
-                "EventBusNats needs the NATS client: pip install 'omnibase-infra[nats]'",
+                f"{name} needs the NATS client: pip install 'omnibase-infra[nats]'",
                 EnumCoreErrorCode.CONFIGURATION_ERROR,
             ) from None
-        return EventBusNats
+        return EventBusNats if name == "EventBusNats" else ServiceNatsStreamReader
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,6 +10,7 @@ from collections import Counter
 
 from omnibase_core.enums import EnumNodeKind
 from omnibase_infra.cli.cli_table import render_table
+from omnibase_infra.cli.cli_text import one_line
 from omnibase_infra.enums import EnumLifecycleEventType, EnumRegistrationState
 from omnibase_infra.models import ModelRegistrationProjection
 from omnibase_infra.simulation.model_cluster_history import ModelClusterHistory
@@ -43,6 +44,7 @@ def render_demo_account(report: ModelDemoReport) -> str:
         "expiry)",
         f"  {history.redeliveries} envelopes delivered twice, "
         f"{history.stale_deliveries} late heartbeats of an old epoch",
+        *_bus_lines(report),
         "",
         "Message outcomes",
         _indent(
@@ -82,6 +84,24 @@ def render_demo_account(report: ModelDemoReport) -> str:
         ),
     ]
     return "\n".join(sections)
+
+
+def _bus_lines(report: ModelDemoReport) -> list[str]:
+    bus = report.bus
+    if bus is None:
+        return []
+    serving = (
+        f"{bus.serve_processes} serve process{'es' * (bus.serve_processes != 1)} started by "
+        "the demo"
+        if bus.serve_processes
+        else "serve processes already running"
+    )
+    return [
+        f"Bus: {one_line(bus.bus_url)}, {bus.partitions} partitions, {serving}",
+        f"  {bus.published:,} messages published (each tick on every partition), "
+        f"{bus.dropped_duplicates} dropped by the bus as duplicates; "
+        f"{bus.output_messages:,} events on the output stream",
+    ]
 
 
 def _events_table(report: ModelDemoReport) -> str:

@@ -215,14 +215,30 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from omnibase_core.enums import EnumCoreErrorCode
     from omnibase_core.models.errors import ModelOnexError
     from omnibase_infra.cli.cli_demo_account import render_demo_account
-    from omnibase_infra.simulation.service_registration_demo import ServiceRegistrationDemo
 
+    if args.bus is None:
+        given = [
+            f"--{name.replace('_', '-')}"
+            for name in ("serve", "partitions", "stall_timeout")
+            if getattr(args, name) is not None
+        ]
+        if given:
+            verb = "applies" if len(given) == 1 else "apply"
+            raise _UsageError(f"{', '.join(given)} only {verb} with --bus URL")
     store_url = None if args.store is None else _parse_store(args.store).url
     try:
-        demo = ServiceRegistrationDemo(
-            seed=args.seed, nodes=args.nodes, minutes=args.minutes, store_url=store_url
-        )
-        report = demo.run()
+        if args.bus is None:
+            from omnibase_infra.simulation.service_registration_demo import (
+                ServiceRegistrationDemo,
+            )
+
+            report = ServiceRegistrationDemo(
+                seed=args.seed, nodes=args.nodes, minutes=args.minutes, store_url=store_url
+            ).run()
+        else:
+            from omnibase_infra.cli.cli_demo_bus import run_bus_demo
+
+            report = run_bus_demo(args, store_url)
     except ModelOnexError as exc:
         if exc.error_code is EnumCoreErrorCode.INVALID_PARAMETER:
             raise _UsageError(exc.message) from None  # a parameter or a store that is not empty
@@ -432,6 +448,36 @@ def _build_parser() -> _Parser:
         default=None,
         metavar="URL",
         help="store URL (default: a SQLite file in a temporary folder)",
+    )
+    demo.add_argument(
+        "--bus",
+        type=_bus_url,
+        default=None,
+        metavar="URL",
+        help="run the cluster through serve processes on this NATS server, nats://HOST:PORT "
+        "(its streams must be empty; see docs/registration.md)",
+    )
+    demo.add_argument(
+        "--serve",
+        type=_non_negative_int,
+        default=None,
+        metavar="N",
+        help="with --bus: serve processes the demo starts (default 1; more need a PostgreSQL "
+        "--store; 0: use serve processes already running on --store with --no-ticks)",
+    )
+    demo.add_argument(
+        "--partitions",
+        type=_partition_count,
+        default=None,
+        metavar="P",
+        help="with --bus: partitions of the bus streams (default 4)",
+    )
+    demo.add_argument(
+        "--stall-timeout",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="with --bus: give up when the services make no progress for this long (default 60)",
     )
     demo.set_defaults(handler=_cmd_demo)
     return parser

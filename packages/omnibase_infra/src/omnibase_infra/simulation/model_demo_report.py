@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict
 from omnibase_infra.enums import EnumLifecycleEventType
 from omnibase_infra.models import ModelRegistrationProjection
 from omnibase_infra.runtime.model_run_summary import ModelRunSummary
+from omnibase_infra.simulation.model_bus_demo_setup import ModelBusDemoSetup
 from omnibase_infra.simulation.model_cluster_history import ModelClusterHistory
 from omnibase_infra.simulation.model_invariant_result import ModelInvariantResult
 
@@ -20,7 +21,7 @@ class ModelDemoReport(BaseModel):
     account. ``store_label`` names the kind of store used
     (``SQLite, temporary file`` or ``given store``); ``nodes`` are the registry rows ordered by
     name then id; ``events_by_type`` counts the outbox's events for every event type (zero
-    included).
+    included); ``bus`` says how a run over a real bus went (``None`` for a run in process).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -33,6 +34,7 @@ class ModelDemoReport(BaseModel):
     nodes: tuple[ModelRegistrationProjection, ...]
     events_by_type: dict[EnumLifecycleEventType, int]
     invariants: tuple[ModelInvariantResult, ...]
+    bus: ModelBusDemoSetup | None = None
 
     @property
     def events_total(self) -> int:

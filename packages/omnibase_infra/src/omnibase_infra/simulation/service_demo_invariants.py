@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Sequence
 from uuid import UUID
 
 from omnibase_infra.enums import EnumLifecycleEventType, EnumMessageOutcome, EnumRegistrationState
-from omnibase_infra.models import ModelLifecycleEvent, ModelRegistrationProjection
+from omnibase_infra.models import ModelLifecycleEvent, ModelRegistrationProjection, partition_hash
 from omnibase_infra.runtime.model_run_summary import ModelRunSummary
 from omnibase_infra.simulation.enum_simulated_fate import EnumSimulatedFate
 from omnibase_infra.simulation.model_cluster_history import ModelClusterHistory
@@ -36,8 +37,14 @@ class ServiceDemoInvariants:
         events: Sequence[ModelLifecycleEvent],
         summary: ModelRunSummary,
         stored_outcomes: dict[EnumMessageOutcome, int],
+        *,
+        tick_copies: int = 1,
     ) -> tuple[ModelInvariantResult, ...]:
-        """Every invariant of the demo, in a fixed order."""
+        """Every invariant of the demo, in a fixed order.
+
+        ``tick_copies`` is how many times each tick was delivered: once to a run over a file,
+        once to every partition on a bus (each copy is an input of its own there).
+        """
         rows = {node.node_id: node for node in nodes}
         results = [
             self._fate(history, rows, fate, statement)
@@ -50,7 +57,7 @@ class ServiceDemoInvariants:
         results.append(self._one_expiry_per_crash(history, events))
         results.append(self._one_request_per_stall(history, events))
         results.append(self._running_nodes_current(history, rows))
-        results.append(self._outcomes_add_up(history, summary, stored_outcomes))
+        results.append(self._outcomes_add_up(history, summary, stored_outcomes, tick_copies))
         results.append(
             ModelInvariantResult(
                 statement="every redelivered envelope is a duplicate",
@@ -75,6 +82,53 @@ class ServiceDemoInvariants:
             )
         )
         return tuple(results)
+
+    @staticmethod
+    def published_output(
+        events: Sequence[ModelLifecycleEvent],
+        published: Sequence[Sequence[tuple[str | None, bytes]]],
+    ) -> ModelInvariantResult:
+        """The events published on the output equal the outbox, each exactly once.
+
+        ``published[k]`` is what output partition ``k`` holds, in its order, as
+        ``(idempotency id, bytes)``; ``events`` the outbox in commit order. Partition ``k``
+        must hold exactly the outbox events of the nodes of partition ``k``, in commit order,
+        each message carrying its event id as idempotency id and in its body.
+        """
+        count = max(1, len(published))
+        expected: list[list[str]] = [[] for _ in range(count)]
+        for event in events:
+            expected[partition_hash(event.node_id) % count].append(str(event.event_id))
+        outbox = {event_id for ids in expected for event_id in ids}
+        seen: Counter[str] = Counter()
+        wrong: list[str] = []
+        ordered = True
+        for index, messages in enumerate(published):
+            ids = [message_id or "" for message_id, _ in messages]
+            seen.update(ids)
+            for message_id, value in messages:
+                if _body_event_id(value) != message_id:
+                    wrong.append(f"partition {index}: message {message_id} carries another body")
+            mine = set(expected[index])
+            misplaced = sum(1 for i in ids if i in outbox and i not in mine)
+            if misplaced:
+                wrong.append(f"partition {index}: {misplaced} event(s) of other partitions")
+            firsts = list(dict.fromkeys(i for i in ids if i in mine))
+            present = set(firsts)
+            if firsts != [i for i in expected[index] if i in present]:
+                ordered = False
+                wrong.append(f"partition {index}: the events are out of commit order")
+        missing = len(outbox - seen.keys())
+        extra = sum(n for event_id, n in seen.items() if event_id not in outbox)
+        repeated = sum(n - 1 for event_id, n in seen.items() if n > 1 and event_id in outbox)
+        total = sum(len(messages) for messages in published)
+        return ModelInvariantResult(
+            statement="the output stream holds every outbox event once, in commit order",
+            passed=not wrong and not missing and not extra and not repeated,
+            detail=f"{len(events)} events in the outbox, {total} published: {missing} missing, "
+            f"{extra} unknown, {repeated} repeated, {'in' if ordered else 'out of'} order"
+            + _offenders(wrong),
+        )
 
     @staticmethod
     def _fate(
@@ -154,8 +208,10 @@ class ServiceDemoInvariants:
         history: ModelClusterHistory,
         summary: ModelRunSummary,
         stored: dict[EnumMessageOutcome, int],
+        tick_copies: int,
     ) -> ModelInvariantResult:
-        messages = len(history.envelopes)
+        ticks = history.count_by_payload_type().get("ModelRuntimeTick", 0)
+        messages = len(history.envelopes) + (tick_copies - 1) * ticks
         parts = summary.applied + summary.ignored + summary.duplicates + summary.dead_lettered
         distinct = messages - history.redeliveries
         in_store = sum(stored.values())
@@ -165,7 +221,7 @@ class ServiceDemoInvariants:
             detail=f"{summary.applied} applied + {summary.ignored} ignored + "
             f"{summary.duplicates} duplicates + {summary.dead_lettered} dead-lettered = "
             f"{parts} of {messages} messages; the store records {in_store} of "
-            f"{distinct} distinct envelopes",
+            f"{distinct} distinct " + ("envelopes" if tick_copies == 1 else "deliveries"),
         )
 
 
@@ -174,6 +230,16 @@ def _per_node(
 ) -> Counter[UUID]:
     """How many ``event_type`` events each node got."""
     return Counter(e.node_id for e in events if e.event_type is event_type)
+
+
+def _body_event_id(value: bytes) -> str | None:
+    """The ``event_id`` field of a published event's JSON body, or ``None``."""
+    try:
+        body = json.loads(value)
+    except ValueError:
+        return None
+    event_id = body.get("event_id") if isinstance(body, dict) else None
+    return event_id if isinstance(event_id, str) else None
 
 
 def _offenders(wrong: list[str]) -> str:

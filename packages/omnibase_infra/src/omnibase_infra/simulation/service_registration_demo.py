@@ -62,7 +62,7 @@ class ServiceRegistrationDemo:
     def _run_on(self, url: str, store_label: str) -> ModelDemoReport:
         store = open_store(url)
         try:
-            _require_empty(store)
+            require_empty_store(store)
             with ServiceRegistrationRuntime(store) as runtime:
                 window = runtime.settings.liveness_window.total_seconds()
                 history = ServiceClusterSimulator(
@@ -94,7 +94,7 @@ class ServiceRegistrationDemo:
         )
 
 
-def _require_empty(store: ProtocolRegistrationStore) -> None:
+def require_empty_store(store: ProtocolRegistrationStore) -> None:
     """Raise ``ModelOnexError(INVALID_PARAMETER)`` unless ``store`` holds no data at all.
 
     Counts the processed inputs first (one grouped query), then looks for one event and one

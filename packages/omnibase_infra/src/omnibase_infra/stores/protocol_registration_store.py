@@ -71,6 +71,11 @@ class ProtocolRegistrationStore(Protocol):
         inbox records by outcome, plus dead letters that had no readable envelope id."""
         ...
 
+    def count_ignored_by_reason(self) -> dict[str, int]:
+        """How many distinct inputs were ignored, by reason code (the text before the first
+        ``:`` of the recorded reason, as a run's summary counts them)."""
+        ...
+
     # --- leases and the outbox relay (see ProtocolLeaseStore) -----------------------------------
     def open_leases(self, owner: str) -> ProtocolPartitionLeases:
         """Open this process's lease manager; see :class:`ProtocolLeaseStore`."""

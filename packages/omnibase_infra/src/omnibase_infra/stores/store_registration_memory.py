@@ -354,6 +354,17 @@ class StoreRegistrationMemory:
             )
         return counts
 
+    def count_ignored_by_reason(self) -> dict[str, int]:
+        """Ignored inbox records by reason code (the text before the first ``:``)."""
+        self._check_open("count_ignored_by_reason")
+        counts: dict[str, int] = {}
+        with self._state_lock:
+            for outcome, reason, _at in self._state.inbox.values():
+                if outcome is EnumMessageOutcome.IGNORED:
+                    code = (reason or "").split(":", 1)[0]
+                    counts[code] = counts.get(code, 0) + 1
+        return counts
+
     def close(self) -> None:
         """Mark the store closed; later calls raise ``INVALID_STATE``. Idempotent."""
         self._closed = True

@@ -427,6 +427,15 @@ class StoreRegistrationPostgres:
         counts[EnumMessageOutcome.DEAD_LETTERED] += int(unknown[0][0])
         return counts
 
+    def count_ignored_by_reason(self) -> dict[str, int]:
+        """Ignored inbox records by reason code (the text before the first ``:``)."""
+        found = self._read(
+            "count_ignored_by_reason",
+            "SELECT split_part(coalesce(reason, ''), ':', 1) AS code, count(*) FROM inbox "
+            "WHERE outcome = 'ignored' GROUP BY code",
+        )
+        return {str(code): int(count) for code, count in found}
+
     def close(self) -> None:
         """Close every connection; later calls raise ``INVALID_STATE``. Idempotent."""
         self._closed = True

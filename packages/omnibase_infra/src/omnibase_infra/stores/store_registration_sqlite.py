@@ -421,6 +421,17 @@ class StoreRegistrationSqlite:
             counts[EnumMessageOutcome(outcome)] += count
         return counts
 
+    def count_ignored_by_reason(self) -> dict[str, int]:
+        """Ignored inbox records by reason code (the text before the first ``:``)."""
+        found = self._read_all(
+            "count_ignored_by_reason",
+            "SELECT CASE WHEN instr(reason, ':') > 0 THEN substr(reason, 1, instr(reason, ':') - 1)"
+            " ELSE coalesce(reason, '') END AS code, count(*) FROM inbox "
+            "WHERE outcome = 'ignored' GROUP BY code",
+            (),
+        )
+        return {str(code): int(count) for code, count in found}
+
     def close(self) -> None:
         """Close the connections; later calls raise ``INVALID_STATE``. Idempotent."""
         self._closed = True

@@ -225,6 +225,17 @@ def test_inbox_records_each_envelope_once(store: ProtocolRegistrationStore) -> N
     assert store.count_outcomes() == {APPLIED: 1, IGNORED: 0, DEAD: 0}
 
 
+def test_ignored_inputs_are_counted_by_reason_code(store: ProtocolRegistrationStore) -> None:
+    assert store.count_ignored_by_reason() == {}
+    with store.transaction() as txn:
+        txn.record_outcome(uuid.uuid4(), IGNORED, "stale_epoch: epoch 1 < 2", T0)
+        txn.record_outcome(uuid.uuid4(), IGNORED, "stale_epoch: epoch 2 < 3: late", T0)
+        txn.record_outcome(uuid.uuid4(), IGNORED, "unknown node", T0)
+        txn.record_outcome(uuid.uuid4(), APPLIED, None, T0)
+        txn.record_outcome(uuid.uuid4(), DEAD, "unparseable", T0)
+    assert store.count_ignored_by_reason() == {"stale_epoch": 2, "unknown node": 1}
+
+
 def test_dead_letters_are_idempotent_and_ordered(store: ProtocolRegistrationStore) -> None:
     letters = [dead_letter() for _ in range(5)]
     with store.transaction() as txn:
