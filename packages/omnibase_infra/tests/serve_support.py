@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -158,9 +158,20 @@ def run_file(lines: Sequence[bytes | str], store_url: str) -> None:
 
 
 class ServeProcess:
-    """``onex-registration serve`` as a subprocess; its log (stderr) goes to a file."""
+    """``onex-registration serve`` as a subprocess; its log (stderr) goes to a file.
 
-    def __init__(self, store_url: str, bus_url: str, *args: str, folder: Path) -> None:
+    ``env``: variables added to the process's environment (a failure test arms a fault point
+    with ``ONEX_TEST_ONLY_FAULT_SIGNAL``).
+    """
+
+    def __init__(
+        self,
+        store_url: str,
+        bus_url: str,
+        *args: str,
+        folder: Path,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
         self.argv = [
             sys.executable,
             "-m",
@@ -173,12 +184,15 @@ class ServeProcess:
             *args,
         ]
         self.folder = folder
+        self.env = dict(env or {})
         self.log_path = folder / f"serve-{time.monotonic_ns()}.log"
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> ServeProcess:
         """Start the process (returns at once; see :meth:`wait_serving`)."""
-        env = {k: v for k, v in os.environ.items() if k != "ONEX_REGISTRATION_STORE"}
+        inherited = ("ONEX_REGISTRATION_STORE", "ONEX_TEST_ONLY_FAULT_SIGNAL")
+        env = {k: v for k, v in os.environ.items() if k not in inherited}
+        env.update(self.env)
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
                 self.argv, stdout=subprocess.DEVNULL, stderr=log, cwd=self.folder, env=env

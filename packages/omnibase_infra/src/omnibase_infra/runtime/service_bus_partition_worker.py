@@ -40,6 +40,7 @@ from omnibase_core.models.errors import ModelOnexError
 from omnibase_core.models.events import ModelEventEnvelope
 from omnibase_core.protocols import ProtocolEventBus
 from omnibase_infra.models import ModelPartition
+from omnibase_infra.runtime.fault_points import fault_point
 from omnibase_infra.runtime.model_tick_clock import ModelTickClock
 from omnibase_infra.runtime.protocol_bus_runner_observer import ProtocolBusRunnerObserver
 from omnibase_infra.runtime.protocol_engine_node import ProtocolEngineNode, TxnT
@@ -176,6 +177,7 @@ class ServiceBusPartitionWorker(Generic[TxnT]):
 
     async def _consume(self, messages: tuple[ModelBusMessage, ...], stop: asyncio.Event) -> bool:
         """Decode, commit and acknowledge one batch; ``False`` when it was given up."""
+        fault_point("bus-batch-fetched")
         redelivered = sum(1 for m in messages if m.delivery_count > 1)
         if redelivered and self._observer is not None:
             self._observer.redelivered(self._ref, redelivered)
@@ -197,6 +199,7 @@ class ServiceBusPartitionWorker(Generic[TxnT]):
             for item in items:
                 if isinstance(item.value, ModelEventEnvelope):
                     self._clock.observe(item.value.envelope_timestamp)
+        fault_point("bus-batch-committed")
         await self._acknowledge(messages[-1], stop)
         return True
 

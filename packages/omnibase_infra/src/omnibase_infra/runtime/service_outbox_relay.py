@@ -29,6 +29,7 @@ from omnibase_core.models.bus import ModelBusOutboundMessage
 from omnibase_core.models.errors import ModelOnexError, ModelUnavailableError
 from omnibase_core.protocols import ProtocolEventBus
 from omnibase_infra.models import ModelLifecycleEvent
+from omnibase_infra.runtime.fault_points import fault_point
 from omnibase_infra.stores import lease_checks
 from omnibase_infra.stores.model_lease_lost_error import ModelLeaseLostError
 from omnibase_infra.stores.protocol_lease_store import ProtocolLeaseStore
@@ -150,6 +151,7 @@ class ServiceOutboxRelay:
         results = await self._bus.publish_batch(messages)
         self._published += len(results)
         self._duplicates += sum(result.duplicate for result in results)
+        fault_point("relay-published")
         sequence = events[-1].sequence
         assert sequence is not None  # events read from a store carry their sequence
         try:

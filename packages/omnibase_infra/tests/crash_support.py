@@ -1,0 +1,146 @@
+"""Support for the failure tests of ``serve`` processes: what the bus and the store say
+after a kill, the serve arguments the tests use, and a fixture that reaps the processes.
+
+A process is killed (or frozen, or asked to stop) exactly at a step of its batch loop by
+arming a test-only fault point: ``env={FAULT: "<point>:<n>:<SIGNAL>"}`` on a
+:class:`~serve_support.ServeProcess` (see ``omnibase_infra.runtime.fault_points``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import nats
+import pytest
+from serve_support import ServeProcess, comparable, outcome_total, run_file, wait_until
+
+from omnibase_infra.enums import EnumDeadLetterReason
+from omnibase_infra.nodes.node_registration_orchestrator.registration_bus import INPUT_STREAM
+from omnibase_infra.runtime.fault_points import ENV_VAR as FAULT
+from omnibase_infra.stores.store_factory import open_store
+
+#: Generous: the machine may be loaded; no test asserts on how long anything took.
+WAIT = 60.0
+
+
+def distinct(lines: Sequence[str]) -> list[str]:
+    """``lines`` without repeated envelopes: every message delivered is then a new one, so
+    inbox records count messages committed exactly."""
+    seen: set[str] = set()
+    kept = []
+    for line in lines:
+        envelope_id = json.loads(line)["envelope_id"]
+        if envelope_id not in seen:
+            seen.add(envelope_id)
+            kept.append(line)
+    return kept
+
+
+def consumers(url: str, partitions: int) -> list[Any]:
+    """The JetStream consumer info of each partition of the input stream."""
+
+    async def look() -> list[Any]:
+        nc = await nats.connect(url)
+        try:
+            js = nc.jetstream()
+            return [
+                await js.consumer_info(f"{INPUT_STREAM}-{k}", "onex") for k in range(partitions)
+            ]
+        finally:
+            await nc.close()
+
+    return asyncio.run(look())
+
+
+def drained(url: str, partitions: int) -> bool:
+    """Every message of every partition delivered and acknowledged."""
+    return all(
+        info.num_pending == 0 and info.num_ack_pending == 0 for info in consumers(url, partitions)
+    )
+
+
+def acknowledged(url: str, partitions: int) -> int:
+    """Messages acknowledged, over every partition (each partition's ack floor)."""
+    return sum(info.ack_floor.stream_seq for info in consumers(url, partitions))
+
+
+def wait_finished(store_url: str, bus_url: str, total: int, partitions: int, what: str) -> None:
+    """Wait until the store holds ``total`` inbox records and the bus has nothing pending
+    (polled gently: each look opens the store and a bus connection)."""
+
+    def finished() -> bool:
+        return outcome_total(store_url) == total and drained(bus_url, partitions)
+
+    wait_until(finished, WAIT, what, pause=0.25)
+
+
+def misrouted(store_url: str) -> list[Any]:
+    store = open_store(store_url)
+    try:
+        return [
+            d
+            for d in store.list_dead_letters()
+            if d.reason == EnumDeadLetterReason.MISROUTED_PARTITION
+        ]
+    finally:
+        store.close()
+
+
+def stopped(pid: int) -> bool:
+    """Whether process ``pid`` is stopped (SIGSTOP), as ``/proc`` says."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return stat.rsplit(")", 1)[1].split()[0] == "T"
+
+
+def same_as_run(lines: Sequence[str], store_url: str, reference_url: str) -> None:
+    run_file(lines, reference_url)
+    served, ran = comparable(store_url), comparable(reference_url)
+    assert served == ran
+    assert served["nodes"]
+    assert served["events"]
+
+
+def serve_args(partitions: int, batch: int, ack_wait: float = 2.0) -> tuple[str, ...]:
+    return (
+        *("--partitions", str(partitions)),
+        *("--batch-size", str(batch)),
+        *("--ack-wait", str(ack_wait)),
+        "--no-ticks",
+    )
+
+
+@pytest.fixture
+def processes() -> Iterator[list[ServeProcess]]:
+    """Serve processes a test starts (appended to this list); none outlives the test."""
+    started: list[ServeProcess] = []
+    yield started
+    for serve in started:
+        if serve.process is not None and serve.process.poll() is None:
+            serve.process.send_signal(signal.SIGCONT)
+        serve.stop_quietly()
+
+
+def fired(serve: ServeProcess, point: str, nth: int) -> None:
+    assert f"fault point {point} #{nth} reached" in serve.log, serve.log
+
+
+__all__ = [
+    "FAULT",
+    "WAIT",
+    "acknowledged",
+    "consumers",
+    "distinct",
+    "drained",
+    "fired",
+    "misrouted",
+    "processes",
+    "same_as_run",
+    "serve_args",
+    "stopped",
+    "wait_finished",
+]
