@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import urllib.request
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,10 @@ import pytest
 from serve_support import ServeProcess, comparable, outcome_total, run_file, wait_until
 
 from omnibase_infra.enums import EnumDeadLetterReason
-from omnibase_infra.nodes.node_registration_orchestrator.registration_bus import INPUT_STREAM
+from omnibase_infra.nodes.node_registration_orchestrator.registration_bus import (
+    INPUT_STREAM,
+    OUTPUT_STREAM,
+)
 from omnibase_infra.runtime.fault_points import ENV_VAR as FAULT
 from omnibase_infra.stores.store_factory import open_store
 
@@ -55,6 +59,51 @@ def consumers(url: str, partitions: int) -> list[Any]:
             await nc.close()
 
     return asyncio.run(look())
+
+
+def published(url: str, partitions: int) -> list[list[tuple[str, str, bytes]]]:
+    """What the output stream holds, per partition in stream order: ``(Nats-Msg-Id, subject,
+    body)`` of every message."""
+
+    async def read() -> list[list[tuple[str, str, bytes]]]:
+        nc = await nats.connect(url)
+        try:
+            js = nc.jetstream()
+            found = []
+            for k in range(partitions):
+                name = f"{OUTPUT_STREAM}-{k}"
+                state = (await js.stream_info(name)).state
+                messages = []
+                if state.messages:
+                    for seq in range(state.first_seq, state.last_seq + 1):
+                        msg = await js.get_msg(name, seq)
+                        headers = msg.headers or {}
+                        messages.append(
+                            (headers.get("Nats-Msg-Id", ""), msg.subject or "", msg.data or b"")
+                        )
+                found.append(messages)
+            return found
+        finally:
+            await nc.close()
+
+    return asyncio.run(read())
+
+
+def scrape(serve: ServeProcess) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """The samples of a serve process's ``/metrics`` (it runs with ``--http``): value by name
+    and sorted labels."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    marker = ", http on "
+    line = next(line for line in serve.log.splitlines() if marker in line)
+    address = line.split(marker, 1)[1].split()[0].rstrip(",")
+    with urllib.request.urlopen(f"http://{address}/metrics", timeout=30) as response:
+        text = response.read().decode("utf-8")
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
 
 
 def drained(url: str, partitions: int) -> bool:
@@ -139,7 +188,9 @@ __all__ = [
     "fired",
     "misrouted",
     "processes",
+    "published",
     "same_as_run",
+    "scrape",
     "serve_args",
     "stopped",
     "wait_finished",

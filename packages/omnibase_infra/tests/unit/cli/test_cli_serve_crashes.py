@@ -21,7 +21,9 @@ from crash_support import (
     distinct,
     fired,
     processes,
+    published,
     same_as_run,
+    scrape,
     serve_args,
     wait_finished,
 )
@@ -34,6 +36,9 @@ from serve_support import (
     outcome_total,
     publish_lines,
 )
+
+from omnibase_infra.runtime.service_outbox_relay import event_bytes
+from omnibase_infra.stores.store_factory import open_store
 
 pytestmark = pytest.mark.nats
 __all__ = ["nats_private_server", "processes"]
@@ -71,11 +76,18 @@ def test_sigkill_between_commit_and_ack_makes_every_redelivery_a_duplicate(
     assert info.ack_floor.stream_seq == batch * (nth - 1)
     assert info.num_ack_pending == batch
 
-    again = ServeProcess(store_url, url, *serve_args(1, batch), folder=tmp_path)
+    http = ("--http", "127.0.0.1:0")
+    again = ServeProcess(store_url, url, *serve_args(1, batch), *http, folder=tmp_path)
     processes.append(again)
     again.start().wait_serving()
     total = expected_outcomes(lines, 1)
     wait_finished(store_url, url, total, 1, "the restart to finish")
+    samples = scrape(again)
+    redelivered = samples[("onex_registration_redeliveries_total", (("partition", "0"),))]
+    duplicates = samples[
+        ("onex_registration_messages_total", (("outcome", "duplicate"), ("reason", "")))
+    ]
+    assert redelivered == duplicates == batch  # the input has no repeats: only redeliveries
     assert again.terminate() == 0, again.log
     # the 16 redelivered messages added no inbox record and emitted nothing again
     assert outcome_total(store_url) == total == len(lines)
@@ -122,4 +134,67 @@ def test_sigterm_with_a_batch_in_flight_commits_and_acks_it_and_a_restart_redeli
     wait_finished(store_url, url, total, partitions, "the restart")
     assert again.terminate() == 0, again.log
     assert outcome_total(store_url) == total
+    same_as_run(lines, store_url, f"sqlite:///{tmp_path / 'ran.db'}")
+
+
+# --- 3. SIGKILL between the relay's publish and its cursor move ---------------------------------
+def test_sigkill_between_relay_publish_and_cursor_move_leaves_one_output_message_per_event(
+    nats_private_server: NatsTestServer, tmp_path: Path, processes: list[ServeProcess]
+) -> None:
+    """The relay's first batch is stored on the output stream, then the process dies before
+    the cursor moves. The restart publishes those events again; the server keeps one copy of
+    each (``Nats-Msg-Id`` = event id), so the output stream holds every outbox event exactly
+    once, each partition in commit order, each byte for byte as ``events --json`` prints it."""
+    url = nats_private_server.url
+    partitions = 2
+    store_url = f"sqlite:///{tmp_path / 'served.db'}"
+    lines = history_lines(nodes=6, minutes=5)
+    publish_lines(url, lines, partitions)
+
+    doomed = ServeProcess(
+        store_url,
+        url,
+        *serve_args(partitions, 16),
+        folder=tmp_path,
+        env={FAULT: "relay-published:1:SIGKILL"},
+    )
+    processes.append(doomed)
+    doomed.start()
+    assert doomed.process is not None
+    assert doomed.process.wait(WAIT) == -signal.SIGKILL, doomed.log
+    fired(doomed, "relay-published", 1)
+    first = sum(len(messages) for messages in published(url, partitions))
+    store = open_store(store_url)
+    try:
+        assert store.relay_cursor("relay") == 0  # published, not recorded
+    finally:
+        store.close()
+    assert first > 0
+
+    again = ServeProcess(store_url, url, *serve_args(partitions, 16), folder=tmp_path)
+    processes.append(again)
+    again.start().wait_serving()
+    total = expected_outcomes(lines, partitions)
+    wait_finished(store_url, url, total, partitions, "the restart to apply everything")
+    assert again.terminate() == 0, again.log  # a clean stop flushes the relay
+    assert "outbox relay 'relay' relays from sequence 0" in again.log  # the batch went again
+
+    store = open_store(store_url)
+    try:
+        events = list(store.iter_events())
+        assert store.relay_cursor("relay") == events[-1].sequence
+    finally:
+        store.close()
+    output = published(url, partitions)
+    by_id = {str(event.event_id): event for event in events}
+    ids = [msg_id for messages in output for msg_id, _, _ in messages]
+    assert sorted(ids) == sorted(by_id)  # each event once: the republished batch was dropped
+    order = {str(event.event_id): n for n, event in enumerate(events)}
+    for k, messages in enumerate(output):
+        positions = [order[msg_id] for msg_id, _, _ in messages]
+        assert positions == sorted(positions), f"partition {k} is out of commit order"
+        for msg_id, subject, body in messages:
+            event = by_id[msg_id]
+            assert subject == f"{event.topic}.{k}.{event.node_id}"
+            assert body == event_bytes(event)
     same_as_run(lines, store_url, f"sqlite:///{tmp_path / 'ran.db'}")
