@@ -18,11 +18,11 @@ from typing import Any
 
 import nats
 import pytest
+from serve_probes import all_acknowledged
 from serve_support import ServeProcess, comparable, outcome_total, run_file, wait_until
 
 from omnibase_infra.enums import EnumDeadLetterReason
 from omnibase_infra.nodes.node_registration_orchestrator.registration_bus import (
-    INPUT_STREAM,
     OUTPUT_STREAM,
 )
 from omnibase_infra.runtime.fault_points import ENV_VAR as FAULT
@@ -43,22 +43,6 @@ def distinct(lines: Sequence[str]) -> list[str]:
             seen.add(envelope_id)
             kept.append(line)
     return kept
-
-
-def consumers(url: str, partitions: int) -> list[Any]:
-    """The JetStream consumer info of each partition of the input stream."""
-
-    async def look() -> list[Any]:
-        nc = await nats.connect(url)
-        try:
-            js = nc.jetstream()
-            return [
-                await js.consumer_info(f"{INPUT_STREAM}-{k}", "onex") for k in range(partitions)
-            ]
-        finally:
-            await nc.close()
-
-    return asyncio.run(look())
 
 
 def published(url: str, partitions: int) -> list[list[tuple[str, str, bytes]]]:
@@ -106,29 +90,18 @@ def scrape(serve: ServeProcess) -> dict[tuple[str, tuple[tuple[str, str], ...]],
     }
 
 
-def drained(url: str, partitions: int) -> bool:
-    """Every message of every partition delivered and acknowledged."""
-    return all(
-        info.num_pending == 0 and info.num_ack_pending == 0 for info in consumers(url, partitions)
-    )
-
-
-def acknowledged(url: str, partitions: int) -> int:
-    """Messages acknowledged, over every partition (each partition's ack floor)."""
-    return sum(info.ack_floor.stream_seq for info in consumers(url, partitions))
-
-
 def wait_finished(store_url: str, bus_url: str, total: int, partitions: int, what: str) -> None:
     """Wait until the store holds ``total`` inbox records and the bus has nothing pending
     (polled gently: each look opens the store and a bus connection)."""
 
     def finished() -> bool:
-        return outcome_total(store_url) == total and drained(bus_url, partitions)
+        return outcome_total(store_url) == total and all_acknowledged(bus_url, partitions)
 
     wait_until(finished, WAIT, what, pause=0.25)
 
 
 def misrouted(store_url: str) -> list[Any]:
+    """The dead letters of the store at ``store_url`` with reason ``misrouted_partition``."""
     store = open_store(store_url)
     try:
         return [
@@ -147,6 +120,8 @@ def stopped(pid: int) -> bool:
 
 
 def same_as_run(lines: Sequence[str], store_url: str, reference_url: str) -> None:
+    """Run ``lines`` into the empty store ``reference_url`` as ``run`` does, and assert that
+    the store at ``store_url`` holds the same registry, node events and dead letters."""
     run_file(lines, reference_url)
     served, ran = comparable(store_url), comparable(reference_url)
     assert served == ran
@@ -155,6 +130,8 @@ def same_as_run(lines: Sequence[str], store_url: str, reference_url: str) -> Non
 
 
 def serve_args(partitions: int, batch: int, ack_wait: float = 2.0) -> tuple[str, ...]:
+    """``serve``'s options for a failure test: small batches, a short ack wait, no ticks of
+    its own (the input carries its ticks, as the file ``run`` reads does)."""
     return (
         *("--partitions", str(partitions)),
         *("--batch-size", str(batch)),
@@ -175,16 +152,14 @@ def processes() -> Iterator[list[ServeProcess]]:
 
 
 def fired(serve: ServeProcess, point: str, nth: int) -> None:
+    """Assert that ``serve`` logged reaching fault ``point`` for the ``nth`` time."""
     assert f"fault point {point} #{nth} reached" in serve.log, serve.log
 
 
 __all__ = [
     "FAULT",
     "WAIT",
-    "acknowledged",
-    "consumers",
     "distinct",
-    "drained",
     "fired",
     "misrouted",
     "processes",

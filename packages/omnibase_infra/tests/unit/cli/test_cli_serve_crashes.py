@@ -16,8 +16,6 @@ import pytest
 from crash_support import (
     FAULT,
     WAIT,
-    acknowledged,
-    consumers,
     distinct,
     fired,
     processes,
@@ -29,6 +27,7 @@ from crash_support import (
 )
 from nats_fixtures import nats_private_server
 from nats_server import NatsTestServer
+from serve_probes import acknowledged, consumers
 from serve_support import (
     ServeProcess,
     expected_outcomes,

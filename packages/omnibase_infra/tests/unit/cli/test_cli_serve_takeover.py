@@ -21,7 +21,6 @@ import pytest
 from crash_support import (
     FAULT,
     WAIT,
-    drained,
     fired,
     misrouted,
     processes,
@@ -32,6 +31,7 @@ from crash_support import (
 )
 from nats_fixtures import nats_private_server
 from nats_server import NatsTestServer
+from serve_probes import all_acknowledged
 from serve_support import (
     ServeProcess,
     expected_outcomes,
@@ -157,7 +157,7 @@ def test_a_zombie_owner_is_fenced_its_batch_neither_committed_nor_acknowledged(
     assert zombie.terminate() == 0, zombie.log
     assert survivor.terminate() == 0, survivor.log
     assert "given up" not in survivor.log
-    assert drained(url, partitions)
+    assert all_acknowledged(url, partitions)
     assert outcome_total(store_url) == total
     assert misrouted(store_url) == []
     same_as_run(lines, store_url, postgres_server.create_schema(postgres_url))
