@@ -19,7 +19,8 @@ budget) is given up unacknowledged: the worker ends and its owner revokes the pa
 the batch is delivered again, before anything newer, to whoever owns the partition next.
 
 Ticks: after each step the partition's :class:`ModelTickClock` says whether a tick is due
-(message time while a backlog is applied, wall-clock time once caught up); the node builds the
+(message time while a backlog is applied, wall-clock time once caught up: a fetch came back
+empty and the bus counts nothing left of the partition, see ``_drained``); the node builds the
 tick envelope (:class:`ProtocolTickingNode`) and it is applied through the same path, fenced
 the same way, in a transaction of its own.
 """
@@ -31,6 +32,7 @@ import contextlib
 import logging
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic
@@ -171,7 +173,7 @@ class ServiceBusPartitionWorker(Generic[TxnT]):
                 if not await self._consume(messages, stop):
                     return
             else:
-                caught_up = True
+                caught_up = await self._drained()
             if self._clock is not None and not self._leaving and not await self._tick(caught_up):
                 return
 
@@ -313,6 +315,27 @@ class ServiceBusPartitionWorker(Generic[TxnT]):
                     )
                     return
                 await asyncio.sleep(_BUS_BACKOFF[min(attempt, len(_BUS_BACKOFF) - 1)])
+
+    async def _drained(self) -> bool:
+        """Whether an empty fetch means the partition is caught up: nothing of it is left on
+        the bus. It may not be: the batch a previous owner died with stays unacknowledged
+        until its ack wait ends, and nothing after it is delivered meanwhile, so fetches come
+        back empty over a backlog; ticking at wall-clock time then would expire nodes whose
+        heartbeats wait behind that batch. Asked only when a wall-clock tick would be due; a
+        bus that cannot count the backlog (no ``backlog(partition)``) is taken at its word,
+        and one that cannot answer now counts as not caught up (message time goes on)."""
+        if self._clock is None or self._clock.due(True) is None:
+            return True
+        backlog: Callable[[ModelBusPartition], Awaitable[int]] | None = getattr(
+            self._bus, "backlog", None
+        )
+        if backlog is None:
+            return True
+        try:
+            return await backlog(self._ref) == 0
+        except ModelOnexError as exc:
+            _log.warning("partition %s: backlog unknown: %s", self._ref, exc.message)
+            return False
 
     async def _tick(self, caught_up: bool) -> bool:
         """Apply the tick that is due, if any; ``False`` when it had to be given up."""

@@ -3,19 +3,27 @@ liveness window (``--contract`` with a 2 s window and 0.5 s ticks): while the ba
 applied the ticks follow message time, so a node whose heartbeats are still in the backlog is
 never expired, a node that really went quiet expires at the message time its deadline passed,
 and once caught up the wall clock expires the node whose heartbeats stopped. The result equals
-``run`` on the same lines with the ticks serve applied written in between."""
+``run`` on the same lines with the ticks serve applied written in between.
+
+The same holds when the partition changes owner in the middle of the backlog: the new owner's
+fetches come back empty while the batch the old owner died with waits out its ack wait, and
+that is not being caught up (ticking at wall-clock time then expired the live node)."""
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from nats_fixtures import nats_private_server
 from nats_server import NatsTestServer
+from serve_probes import migrated, waiting_on_locks
 from serve_support import (
     ServeProcess,
     comparable,
@@ -191,15 +199,98 @@ def test_a_backlog_longer_than_the_liveness_window_expires_no_live_node(
     assert live_expiry > last_heartbeat + timedelta(seconds=WINDOW)
     # the same with run: the backlog's ticks written in, and the wall-clock tick that expired
     # the live node (found by its deterministic id)
+    wall = _wall_tick(served["events"][str(live)][-1]["causation_id"], last_heartbeat)
+    reference = f"sqlite:///{tmp_path / 'ran.db'}"
+    with ServiceRegistrationRuntime.from_url(reference, contract_path=contract) as runtime:
+        runtime.run_lines(_with_ticks(lines, contract, [wall]), "input.jsonl")
+    assert served == comparable(reference)
+
+
+def _states(store_url: str) -> dict[str, str]:
+    store = open_store(store_url)
+    try:
+        return {str(n.node_id): n.state.value for n in store.list_nodes()}
+    finally:
+        store.close()
+
+
+def _wall_tick(causation_id: str, after: datetime) -> int:
+    """The grid sequence number of the wall-clock tick whose envelope id is ``causation_id``."""
     clock = ModelTickClock(TICK)
-    wanted = uuid.UUID(served["events"][str(live)][-1]["causation_id"])
-    first = int(last_heartbeat.timestamp() / TICK)
-    wall = next(
+    wanted = uuid.UUID(causation_id)
+    first = int(after.timestamp() / TICK)
+    return next(
         s
         for s in range(first, first + 100_000)
         if clock.envelope_id(INPUT_STREAM, 0, 1, s) == wanted
     )
-    reference = f"sqlite:///{tmp_path / 'ran.db'}"
+
+
+@contextmanager
+def _node_row_locked(store_url: str, node: uuid.UUID) -> Iterator[None]:
+    """Hold ``node``'s registry row: a batch with a message of that node waits inside its
+    transaction until the block ends."""
+    with psycopg.connect(store_url) as conn:
+        conn.execute("SELECT 1 FROM nodes WHERE node_id = %s FOR UPDATE", (node,))
+        yield
+        conn.rollback()
+
+
+@pytest.mark.postgres
+def test_a_new_owner_waiting_out_its_predecessors_batch_is_not_caught_up(
+    nats_private_server: NatsTestServer, postgres_server: Any, postgres_url: str, tmp_path: Path
+) -> None:
+    """A backlog in message time two minutes old: serve applies its first part, then dies
+    (SIGKILL) with a batch in flight; the serve that takes the partition over finds its fetches
+    empty until that batch's ack wait ends. It must not tick at wall-clock time meanwhile:
+    that would expire the live node, whose later heartbeats are still in the backlog."""
+    url = nats_private_server.url
+    contract = _contract(tmp_path)
+    store_url = migrated(postgres_server.create_schema(postgres_url))
+    start = (datetime.now(UTC) - timedelta(minutes=2)).replace(microsecond=0)
+    live, blocker = uuid.uuid4(), uuid.uuid4()
+    # the blocker is registered before serve starts (by run, on the same store), active until
+    # after its heartbeat below; holding its row stalls the batch of that heartbeat
+    registered = [_introspection(blocker, start + timedelta(seconds=3))]
+    with ServiceRegistrationRuntime.from_url(store_url, contract_path=contract) as runtime:
+        runtime.run_lines(registered, "registered.jsonl")
+    lines = [_introspection(live, start)]
+    lines += [_heartbeat(live, start + timedelta(seconds=TICK * n), TICK * n) for n in range(1, 6)]
+    lines.append(_heartbeat(blocker, start + timedelta(seconds=2.6), 2.6))
+    lines += [
+        _heartbeat(live, start + timedelta(seconds=TICK * n), TICK * n)
+        for n in range(6, HEARTBEATS + 1)
+    ]
+    last_heartbeat = start + timedelta(seconds=TICK * HEARTBEATS)
+    publish_lines(url, lines, 1)
+    args = ("--partitions", "1", "--batch-size", "1", "--contract", str(contract))
+    first = ServeProcess(store_url, url, *args, "--ack-wait", "4", folder=tmp_path)
+    second = ServeProcess(store_url, url, *args, "--ack-wait", "4", folder=tmp_path)
+    try:
+        with _node_row_locked(store_url, blocker):
+            first.start().wait_serving()
+            wait_until(
+                lambda: waiting_on_locks(postgres_server.url()) == 1,
+                60,
+                "the batch of the blocker's heartbeat to wait on its row",
+            )
+            second.start().wait_serving()  # a member waiting for the partition
+            first.kill()  # its batch (the blocker's heartbeat) stays unacknowledged
+        wait_until(lambda: second.owned() == {0}, 30, "the second serve to take the partition")
+        total = len(registered) + len(lines)
+        wait_until(lambda: outcome_total(store_url) >= total, 60, "the rest of the backlog")
+        wait_until(lambda: _states(store_url)[str(live)] != "active", 30, "the live node to expire")
+        assert second.terminate() == 0, second.log
+    finally:
+        first.stop_quietly()
+        second.stop_quietly()
+    served = comparable(store_url)
+    kinds = [event["event_type"] for event in served["events"][str(live)]]
+    assert kinds == ["NodeRegistrationInitiated", "NodeBecameActive", "NodeLivenessExpired"]
+    expiry = served["events"][str(live)][-1]
+    assert datetime.fromisoformat(expiry["emitted_at"]) > last_heartbeat + timedelta(seconds=WINDOW)
+    wall = _wall_tick(expiry["causation_id"], last_heartbeat)
+    reference = postgres_server.create_schema(postgres_url)
     with ServiceRegistrationRuntime.from_url(reference, contract_path=contract) as runtime:
-        runtime.run_lines(_with_ticks(lines, contract, [wall]), "input.jsonl")
+        runtime.run_lines([*registered, *_with_ticks(lines, contract, [wall])], "input.jsonl")
     assert served == comparable(reference)
