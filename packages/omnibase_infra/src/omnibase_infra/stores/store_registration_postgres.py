@@ -35,6 +35,7 @@ from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
 import psycopg
+from psycopg import errors as pg_errors
 
 from omnibase_core.enums import EnumCoreErrorCode
 from omnibase_core.models.errors import ModelOnexError
@@ -203,8 +204,9 @@ class StoreRegistrationPostgres:
 
     def translate_error(self, where: str, exc: psycopg.Error) -> ModelOnexError:
         """Turn a driver error into the store's error: operational failures (lost connection,
-        shutdown, deadlock, serialization failure) become a retryable
-        ``ModelStoreUnavailableError``; anything else a ``ModelOnexError(INVALID_STATE)``."""
+        shutdown, deadlock, serialization failure, a session the server ended because its
+        transaction idled too long) become a retryable ``ModelStoreUnavailableError``;
+        anything else a ``ModelOnexError(INVALID_STATE)``."""
         cause = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         context = {"store_url": self.url, "sqlstate": exc.sqlstate, "cause": cause}
         if isinstance(exc, psycopg.DataError):
@@ -214,7 +216,7 @@ class StoreRegistrationPostgres:
                 EnumCoreErrorCode.VALIDATION_ERROR,
                 context,
             )
-        if isinstance(exc, psycopg.OperationalError):
+        if isinstance(exc, psycopg.OperationalError | pg_errors.IdleInTransactionSessionTimeout):
             return ModelStoreUnavailableError(
                 f"{where}: the PostgreSQL transaction at {self._endpoint.address} failed and was "
                 f"rolled back ({cause}); redo the batch, nothing of it was applied",

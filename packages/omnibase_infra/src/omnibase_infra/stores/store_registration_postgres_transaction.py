@@ -38,7 +38,17 @@ if TYPE_CHECKING:
     from omnibase_infra.stores.store_registration_postgres import StoreRegistrationPostgres
 
 _SAVEPOINT = "onex_message"
-_CHECK_LEASE = "SELECT token FROM leases WHERE name = %s FOR SHARE"
+#: A fenced transaction share-locks its lease row, which a takeover must update to bump the
+#: token: a transaction whose process stops talking to the server (frozen, stopped, starved)
+#: would hold the takeover off for as long as it stays so. The server ends such a transaction
+#: once it has waited this long on its client; a live batch never idles that long between two
+#: statements (and if it did, it would be redone). Below the leases' default lock timeout
+#: (30 s), so a takeover's first wait outlasts the stale transaction.
+FENCED_IDLE_TIMEOUT_MS = 10_000
+_CHECK_LEASE = (
+    "SELECT token, set_config('idle_in_transaction_session_timeout', %s, true) "
+    "FROM leases WHERE name = %s FOR SHARE"
+)
 _GET_CURSOR = "SELECT sequence FROM relay_cursors WHERE name = %s FOR UPDATE"
 _SET_CURSOR = (
     "INSERT INTO relay_cursors (name, sequence) VALUES (%s, %s) "
@@ -133,11 +143,14 @@ class StoreRegistrationPostgresTransaction:
     def check_lease(self, name: str, token: int) -> None:
         """Share-lock lease ``name``'s row until this transaction ends (a takeover's token bump
         waits for it) and raise ``ModelLeaseLostError``, poisoning the transaction, unless its
-        token is still ``token``."""
+        token is still ``token``. From here on the server ends this transaction if it waits on
+        this process more than ``FENCED_IDLE_TIMEOUT_MS`` (a frozen owner cannot hold a
+        takeover off)."""
         where = "StoreRegistrationPostgres.check_lease"
         lease_checks.check_name(where, name)
         lease_checks.check_whole(where, token, "token", 1)
-        row = self._execute("check_lease", _CHECK_LEASE, (name,)).fetchone()
+        params = (str(FENCED_IDLE_TIMEOUT_MS), name)
+        row = self._execute("check_lease", _CHECK_LEASE, params).fetchone()
         current = None if row is None else int(row[0])
         if current != token:
             self.failure = ModelLeaseLostError(where, name, token, current)

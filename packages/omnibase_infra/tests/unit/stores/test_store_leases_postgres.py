@@ -20,6 +20,7 @@ import pytest
 from postgres_server import PostgresTestServer
 
 from omnibase_infra.stores import ModelLeaseLostError
+from omnibase_infra.stores import store_registration_postgres_transaction as postgres_transaction
 from omnibase_infra.stores.model_store_unavailable_error import ModelStoreUnavailableError
 from omnibase_infra.stores.store_registration_postgres import StoreRegistrationPostgres
 
@@ -216,6 +217,35 @@ def test_a_takeover_waits_for_the_batch_in_flight_which_commits_first(
         assert result[0] is not None
         assert result[0] > old
     assert store.list_records("ledger") == [("zombie", {"n": 1})]
+
+
+def test_a_fenced_transaction_that_stalls_is_ended_by_the_server_and_the_takeover_proceeds(
+    store: StoreRegistrationPostgres, postgres_fresh_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A zombie that checked its lease and then stops talking (frozen, stopped) would hold
+    the lease row, and with it the takeover, for as long as it stays so: the server ends its
+    transaction after the fenced idle timeout (shortened here), the takeover goes through, and
+    the zombie's batch fails as a retryable outage without writing anything."""
+    monkeypatch.setattr(postgres_transaction, "FENCED_IDLE_TIMEOUT_MS", 300)
+    with store.open_leases("zombie") as zombie, store.open_leases("heir") as heir:
+        old = zombie.try_acquire("s/0")
+        assert old is not None
+        _terminate_backend(postgres_fresh_url, zombie.backend_pid)
+        taken: list[int | None] = []
+
+        def zombie_batch() -> None:
+            with store.transaction() as txn:
+                txn.check_lease("s/0", old)
+                # the zombie's transaction idles while the heir waits on the lease row
+                taken.append(heir.try_acquire("s/0"))
+                txn.put_record("ledger", "zombie", {"n": 1})
+
+        with pytest.raises(ModelStoreUnavailableError) as ended:
+            zombie_batch()
+        assert taken[0] is not None
+        assert taken[0] > old
+        assert ended.value.retryable
+    assert store.list_records("ledger") == []
 
 
 def test_a_takeover_that_waits_past_the_lock_timeout_gives_up_for_now(
