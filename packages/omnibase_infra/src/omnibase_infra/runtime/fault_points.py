@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import threading
 from typing import Final
 
 from omnibase_core.enums import EnumCoreErrorCode
@@ -35,6 +36,7 @@ ENV_VAR: Final = "ONEX_TEST_ONLY_FAULT_SIGNAL"
 POINTS: Final = frozenset(
     {
         "bus-batch-fetched",  # a bus batch was fetched; nothing of it is committed yet
+        "bus-batch-lease-checked",  # inside the batch's transaction, its lease checked (held)
         "bus-batch-committed",  # a bus batch committed; it is not acknowledged yet
         "relay-published",  # the relay's batch is stored on the bus; the cursor did not move
     }
@@ -63,6 +65,7 @@ def _armed(value: str | None) -> tuple[str, int, signal.Signals] | None:
 
 _ARMED: Final = _armed(os.environ.get(ENV_VAR))
 _reached = 0
+_lock = threading.Lock()  # points are reached on the event loop and on worker threads
 if _ARMED is not None:
     _log.warning(
         "%s is set: this process sends itself %s at fault point %s #%d (failure tests only)",
@@ -79,10 +82,12 @@ def fault_point(name: str) -> None:
     global _reached
     if _ARMED is None or name != _ARMED[0]:
         return
-    _reached += 1
-    if _reached == _ARMED[1]:
+    with _lock:
+        _reached += 1
+        fire = _reached == _ARMED[1]
+    if fire:
         _log.warning(
-            "fault point %s #%d reached: sending %s to myself", name, _reached, _ARMED[2].name
+            "fault point %s #%d reached: sending %s to myself", name, _ARMED[1], _ARMED[2].name
         )
         os.kill(os.getpid(), _ARMED[2])
 

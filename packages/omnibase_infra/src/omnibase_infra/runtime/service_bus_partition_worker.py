@@ -291,6 +291,7 @@ class ServiceBusPartitionWorker(Generic[TxnT]):
             raise _BatchAbandonedError(f"partition {self._ref} was taken away")
         if self._lease_name is not None and self._token is not None:
             txn.check_lease(self._lease_name, self._token)
+        fault_point("bus-batch-lease-checked")
 
     async def _acknowledge(self, last: ModelBusMessage, stop: asyncio.Event) -> None:
         """Acknowledge through ``last`` (committed): retried while the bus is unreachable; given

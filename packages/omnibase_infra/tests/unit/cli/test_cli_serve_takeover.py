@@ -120,28 +120,35 @@ def _terminate_lease_session(store_url: str, pid: int) -> int:
     return sum(1 for (ended,) in rows if ended)
 
 
+@pytest.mark.parametrize(
+    "point",
+    [
+        pytest.param("bus-batch-fetched", id="frozen-before-its-transaction"),
+        pytest.param("bus-batch-lease-checked", id="frozen-inside-its-transaction"),
+    ],
+)
 def test_a_zombie_owner_is_fenced_its_batch_neither_committed_nor_acknowledged(
+    point: str,
     nats_private_server: NatsTestServer,
     postgres_server: Any,
     postgres_url: str,
     tmp_path: Path,
     processes: list[ServeProcess],
 ) -> None:
-    """Of two processes on PostgreSQL, one freezes holding a fetched batch, and its lease
-    session is cut meanwhile: the other takes every partition over and applies everything.
-    Resumed, the zombie still believes it owns its partitions: its batch aborts on the lease
-    check (never committed, never acknowledged), it rejoins, and the end equals ``run``."""
+    """Of two processes on PostgreSQL, one freezes holding a fetched batch (before its
+    transaction, or inside it with its lease row share-locked), and its lease session is cut
+    meanwhile: the other takes every partition over and applies everything. Resumed, the
+    zombie still believes it owns its partitions: its batch aborts on the lease check (never
+    committed, never acknowledged), it rejoins, and the end equals ``run``."""
     url = nats_private_server.url
     partitions = 4
     store_url = postgres_server.create_schema(postgres_url)
     lines = history_lines(nodes=12, minutes=5)
-    zombie, survivor = _pair(
-        store_url, url, tmp_path, processes, "bus-batch-fetched:2:SIGSTOP", partitions
-    )
+    zombie, survivor = _pair(store_url, url, tmp_path, processes, f"{point}:2:SIGSTOP", partitions)
     publish_lines(url, lines, partitions)
 
     wait_until(lambda: stopped(zombie.pid), WAIT, "the zombie to freeze at its fault point")
-    fired(zombie, "bus-batch-fetched", 2)
+    fired(zombie, point, 2)
     assert _terminate_lease_session(store_url, zombie.pid) == 1
     wait_until(
         lambda: survivor.owned() == set(range(partitions)), WAIT, "the takeover of every partition"
