@@ -34,4 +34,3 @@ def test_every_test_the_guarantees_table_names_exists() -> None:
     assert len(named) >= 9
     missing = sorted(set(named) - _defined_tests("test_cli_serve*.py"))
     assert not missing, f"docs/operations.md names tests that do not exist: {missing}"
-
