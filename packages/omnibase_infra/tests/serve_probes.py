@@ -3,9 +3,10 @@ say from the outside, and a lock that stalls serve's batch transactions inside P
 
 - :func:`consumers`, :func:`acknowledged`, :func:`all_acknowledged`: the input stream's
   durable consumers (ack floors, pending and redelivered counts);
-- :func:`inbox_locked`: hold a lock on a store's inbox, so every batch transaction waits at its
-  first write (as it would behind any slow statement) until the block ends;
-- :func:`waiting_on_locks`: sessions of a server waiting on a lock (serve's stalled batches);
+- :func:`inbox_locked`, :func:`node_row_locked`: hold a lock on a store's inbox (or one node's
+  row), so every batch transaction (or the one with that node's message) waits inside
+  PostgreSQL, as it would behind any slow statement, until the block ends;
+- :func:`blocked_by`: the sessions waiting on such a lock (serve's stalled batches);
 - :func:`migrated`, :func:`lease_tokens`: a store's schema created up front; its lease tokens;
 - :func:`published_event_ids`, :func:`stored_event_ids`: the relay's output on the bus, read
   without consuming it, and the store's outbox;
@@ -19,6 +20,7 @@ import contextlib
 import socket
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -59,22 +61,35 @@ def all_acknowledged(url: str, partitions: int) -> bool:
     return all(i.num_ack_pending == i.num_pending == 0 for i in consumers(url, partitions))
 
 
-def waiting_on_locks(admin_url: str) -> int:
-    """Sessions of the server at ``admin_url`` waiting on a heavyweight lock."""
-    with psycopg.connect(admin_url, autocommit=True) as conn:
+def blocked_by(store_url: str, holder: int) -> int:
+    """Sessions of the server of ``store_url`` waiting on a lock that session ``holder`` (a
+    backend pid) holds: serve's batches stalled by a test, and nothing else on the server."""
+    with psycopg.connect(store_url, autocommit=True) as conn:
         row = conn.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            "SELECT count(*) FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))",
+            (holder,),
         ).fetchone()
     return int(row[0]) if row else 0
 
 
 @contextlib.contextmanager
-def inbox_locked(store_url: str) -> Iterator[None]:
+def inbox_locked(store_url: str) -> Iterator[int]:
     """Hold a lock on the store's inbox that lets readers through and stalls every batch
-    transaction at its first write, until the block ends (or the server cuts the session)."""
+    transaction at its first write, until the block ends (or the server cuts the session).
+    Yields the holding session's backend pid (for :func:`blocked_by`)."""
     with contextlib.suppress(psycopg.OperationalError), psycopg.connect(store_url) as conn:
         conn.execute("LOCK TABLE inbox IN EXCLUSIVE MODE")
-        yield
+        yield conn.info.backend_pid
+        conn.rollback()
+
+
+@contextlib.contextmanager
+def node_row_locked(store_url: str, node: uuid.UUID) -> Iterator[int]:
+    """Hold ``node``'s registry row: a batch with a message of that node waits inside its
+    transaction until the block ends. Yields the holding session's backend pid."""
+    with psycopg.connect(store_url) as conn:
+        conn.execute("SELECT 1 FROM nodes WHERE node_id = %s FOR UPDATE", (node,))
+        yield conn.info.backend_pid
         conn.rollback()
 
 

@@ -13,17 +13,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from nats_fixtures import nats_private_server
 from nats_server import NatsTestServer
-from serve_probes import migrated, waiting_on_locks
+from serve_probes import blocked_by, migrated, node_row_locked
 from serve_support import (
     ServeProcess,
     comparable,
@@ -226,16 +223,6 @@ def _wall_tick(causation_id: str, after: datetime) -> int:
     )
 
 
-@contextmanager
-def _node_row_locked(store_url: str, node: uuid.UUID) -> Iterator[None]:
-    """Hold ``node``'s registry row: a batch with a message of that node waits inside its
-    transaction until the block ends."""
-    with psycopg.connect(store_url) as conn:
-        conn.execute("SELECT 1 FROM nodes WHERE node_id = %s FOR UPDATE", (node,))
-        yield
-        conn.rollback()
-
-
 @pytest.mark.postgres
 def test_a_new_owner_waiting_out_its_predecessors_batch_is_not_caught_up(
     nats_private_server: NatsTestServer, postgres_server: Any, postgres_url: str, tmp_path: Path
@@ -267,14 +254,16 @@ def test_a_new_owner_waiting_out_its_predecessors_batch_is_not_caught_up(
     first = ServeProcess(store_url, url, *args, "--ack-wait", "4", folder=tmp_path)
     second = ServeProcess(store_url, url, *args, "--ack-wait", "4", folder=tmp_path)
     try:
-        with _node_row_locked(store_url, blocker):
+        with node_row_locked(store_url, blocker) as holder:
             first.start().wait_serving()
+            wait_until(lambda: first.owned() == {0}, 30, "the first serve to own the partition")
+            second.start()  # to be a member waiting for the partition
             wait_until(
-                lambda: waiting_on_locks(postgres_server.url()) == 1,
+                lambda: blocked_by(store_url, holder) == 1,
                 60,
                 "the batch of the blocker's heartbeat to wait on its row",
             )
-            second.start().wait_serving()  # a member waiting for the partition
+            second.wait_serving()
             first.kill()  # its batch (the blocker's heartbeat) stays unacknowledged
         wait_until(lambda: second.owned() == {0}, 30, "the second serve to take the partition")
         total = len(registered) + len(lines)

@@ -14,13 +14,13 @@ from nats_fixtures import nats_private_server
 from nats_server import NatsTestServer
 from serve_probes import (
     all_acknowledged,
+    blocked_by,
     free_port,
     http_get,
     inbox_locked,
     migrated,
     published_event_ids,
     stored_event_ids,
-    waiting_on_locks,
 )
 from serve_support import (
     ServeProcess,
@@ -59,10 +59,10 @@ def test_a_nats_server_killed_and_restarted_mid_run_loses_and_doubles_nothing(
         wait_until(lambda: len(serve.owned()) == PARTITIONS, 30, "serve to own every partition")
         # 1. Batches held inside their transactions; the server dies under them; they commit
         #    while it is down: their acknowledgements cannot go out until it is back.
-        with inbox_locked(store_url):
+        with inbox_locked(store_url) as holder:
             publish_lines(url, first, PARTITIONS)
             wait_until(
-                lambda: waiting_on_locks(postgres_server.url()) == PARTITIONS,
+                lambda: blocked_by(store_url, holder) == PARTITIONS,
                 30,
                 "a batch of every partition to wait on the lock",
             )

@@ -20,6 +20,7 @@ from postgres_server import PostgresTestServer
 from serve_probes import (
     acknowledged,
     all_acknowledged,
+    blocked_by,
     consumers,
     free_port,
     http_get,
@@ -29,7 +30,6 @@ from serve_probes import (
     migrated,
     published_event_ids,
     stored_event_ids,
-    waiting_on_locks,
 )
 from serve_support import (
     ServeProcess,
@@ -74,10 +74,10 @@ def test_a_batch_stalled_in_the_store_past_the_ack_wait_is_kept_alive_and_applie
         serve.start().wait_serving()
         wait_until(lambda: len(serve.owned()) == PARTITIONS, 30, "serve to own every partition")
         assert all(info.config.ack_wait == 2.0 for info in consumers(url, PARTITIONS))
-        with inbox_locked(store_url):
+        with inbox_locked(store_url) as holder:
             publish_lines(url, lines, PARTITIONS)
             wait_until(
-                lambda: waiting_on_locks(postgres_server.url()) == PARTITIONS,
+                lambda: blocked_by(store_url, holder) == PARTITIONS,
                 30,
                 "a batch of every partition to wait on the lock",
             )
@@ -125,10 +125,10 @@ def test_a_postgresql_restart_mid_batch_redoes_the_batch_and_takes_the_leases_ag
         serve.start().wait_serving()
         wait_until(lambda: len(serve.owned()) == PARTITIONS, 30, "serve to own every partition")
         tokens_before = lease_tokens(store_url)
-        with inbox_locked(store_url):
+        with inbox_locked(store_url) as holder:
             publish_lines(url, lines, PARTITIONS)
             wait_until(
-                lambda: waiting_on_locks(pg.url()) == PARTITIONS,
+                lambda: blocked_by(store_url, holder) == PARTITIONS,
                 30,
                 "a batch of every partition to wait on the lock",
             )
