@@ -156,6 +156,34 @@ def fired(serve: ServeProcess, point: str, nth: int) -> None:
     assert f"fault point {point} #{nth} reached" in serve.log, serve.log
 
 
+def serve_pair(
+    store_url: str,
+    bus_url: str,
+    folder: Path,
+    processes: list[ServeProcess],
+    fault: str,
+    partitions: int,
+) -> tuple[ServeProcess, ServeProcess]:
+    """Two serve processes sharing the partitions, the first with ``fault`` armed; returns once
+    each owns a share."""
+    argv = serve_args(partitions, 8)
+    first = ServeProcess(store_url, bus_url, *argv, folder=folder, env={FAULT: fault})
+    second = ServeProcess(store_url, bus_url, *argv, folder=folder)
+    processes.extend((first, second))
+    first.start()
+    second.start()
+    first.wait_serving()
+    second.wait_serving()
+    everything = set(range(partitions))
+
+    def shared() -> bool:
+        a, b = first.owned(), second.owned()
+        return bool(a) and bool(b) and not a & b and a | b == everything
+
+    wait_until(shared, WAIT, "both processes to own a share of the partitions")
+    return first, second
+
+
 __all__ = [
     "FAULT",
     "WAIT",
@@ -167,6 +195,7 @@ __all__ = [
     "same_as_run",
     "scrape",
     "serve_args",
+    "serve_pair",
     "stopped",
     "wait_finished",
 ]

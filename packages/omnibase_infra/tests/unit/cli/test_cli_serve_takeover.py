@@ -1,6 +1,6 @@
 """Two ``onex-registration serve`` processes sharing the partitions through PostgreSQL leases,
-on a private nats-server: one SIGKILLed holding a fetched batch (the other takes over), one
-frozen while its lease is cut (a zombie, fenced when it resumes), and random SIGKILLs.
+on a private nats-server: one SIGKILLed holding a fetched batch (the other takes over), and
+random SIGKILLs while the input arrives (the zombie: ``test_cli_serve_zombie.py``).
 
 Each test ends by comparing the registry, each node's events and the dead letters with
 ``run`` on the same input, never interrupted; no message may be dead-lettered as misrouted.
@@ -8,30 +8,25 @@ Each test ends by comparing the registry, each node's events and the dead letter
 
 from __future__ import annotations
 
-import os
 import random
 import signal
-import socket
 import time
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from crash_support import (
-    FAULT,
     WAIT,
     fired,
     misrouted,
     processes,
     same_as_run,
     serve_args,
-    stopped,
+    serve_pair,
     wait_finished,
 )
 from nats_fixtures import nats_private_server
 from nats_server import NatsTestServer
-from serve_probes import all_acknowledged
 from serve_support import (
     ServeProcess,
     expected_outcomes,
@@ -45,35 +40,7 @@ pytestmark = pytest.mark.nats
 __all__ = ["nats_private_server", "processes"]
 
 
-# --- 2 and 7. Two processes on PostgreSQL -------------------------------------------------------
-def _pair(
-    store_url: str,
-    bus_url: str,
-    folder: Path,
-    processes: list[ServeProcess],
-    fault: str,
-    partitions: int,
-) -> tuple[ServeProcess, ServeProcess]:
-    """Two serve processes sharing the partitions, the first with ``fault`` armed; returns once
-    each owns a share."""
-    argv = serve_args(partitions, 8)
-    first = ServeProcess(store_url, bus_url, *argv, folder=folder, env={FAULT: fault})
-    second = ServeProcess(store_url, bus_url, *argv, folder=folder)
-    processes.extend((first, second))
-    first.start()
-    second.start()
-    first.wait_serving()
-    second.wait_serving()
-    everything = set(range(partitions))
-
-    def shared() -> bool:
-        a, b = first.owned(), second.owned()
-        return bool(a) and bool(b) and not a & b and a | b == everything
-
-    wait_until(shared, WAIT, "both processes to own a share of the partitions")
-    return first, second
-
-
+# --- 2 and 7. A process killed, the other takes over -------------------------------------------
 def test_sigkill_after_fetch_before_commit_and_the_other_process_takes_over(
     nats_private_server: NatsTestServer,
     postgres_server: Any,
@@ -88,7 +55,7 @@ def test_sigkill_after_fetch_before_commit_and_the_other_process_takes_over(
     partitions = 4
     store_url = postgres_server.create_schema(postgres_url)
     lines = history_lines(nodes=12, minutes=5)
-    doomed, survivor = _pair(
+    doomed, survivor = serve_pair(
         store_url, url, tmp_path, processes, "bus-batch-fetched:3:SIGKILL", partitions
     )
     publish_lines(url, lines, partitions)
@@ -103,68 +70,6 @@ def test_sigkill_after_fetch_before_commit_and_the_other_process_takes_over(
     wait_finished(store_url, url, total, partitions, "every message")
     assert survivor.terminate() == 0, survivor.log
     assert "given up" not in survivor.log
-    assert outcome_total(store_url) == total
-    assert misrouted(store_url) == []
-    same_as_run(lines, store_url, postgres_server.create_schema(postgres_url))
-
-
-def _terminate_lease_session(store_url: str, pid: int) -> int:
-    """End the PostgreSQL lease session of serve process ``pid`` (what a network cut or an
-    operator would do); returns how many sessions were ended."""
-    application = f"onex-leases {socket.gethostname()}:{pid}"[:63]
-    with psycopg.connect(store_url, autocommit=True) as conn:
-        rows = conn.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
-            (application,),
-        ).fetchall()
-    return sum(1 for (ended,) in rows if ended)
-
-
-@pytest.mark.parametrize(
-    "point",
-    [
-        pytest.param("bus-batch-fetched", id="frozen-before-its-transaction"),
-        pytest.param("bus-batch-lease-checked", id="frozen-inside-its-transaction"),
-    ],
-)
-def test_a_zombie_owner_is_fenced_its_batch_neither_committed_nor_acknowledged(
-    point: str,
-    nats_private_server: NatsTestServer,
-    postgres_server: Any,
-    postgres_url: str,
-    tmp_path: Path,
-    processes: list[ServeProcess],
-) -> None:
-    """Of two processes on PostgreSQL, one freezes holding a fetched batch (before its
-    transaction, or inside it with its lease row share-locked), and its lease session is cut
-    meanwhile: the other takes every partition over and applies everything. Resumed, the
-    zombie still believes it owns its partitions: its batch aborts on the lease check (never
-    committed, never acknowledged), it rejoins, and the end equals ``run``."""
-    url = nats_private_server.url
-    partitions = 4
-    store_url = postgres_server.create_schema(postgres_url)
-    lines = history_lines(nodes=12, minutes=5)
-    zombie, survivor = _pair(store_url, url, tmp_path, processes, f"{point}:2:SIGSTOP", partitions)
-    publish_lines(url, lines, partitions)
-
-    wait_until(lambda: stopped(zombie.pid), WAIT, "the zombie to freeze at its fault point")
-    fired(zombie, point, 2)
-    assert _terminate_lease_session(store_url, zombie.pid) == 1
-    wait_until(
-        lambda: survivor.owned() == set(range(partitions)), WAIT, "the takeover of every partition"
-    )
-    total = expected_outcomes(lines, partitions)
-    wait_finished(store_url, url, total, partitions, "every message")
-
-    os.kill(zombie.pid, signal.SIGCONT)
-    wait_until(lambda: "given up unacknowledged" in zombie.log, WAIT, "the zombie's batch to abort")
-    aborted = [line for line in zombie.log.splitlines() if "given up unacknowledged" in line]
-    assert all("lease" in line and "lost" in line for line in aborted), aborted
-    wait_until(lambda: bool(zombie.owned()), WAIT, "the zombie to rejoin with a share")
-    assert zombie.terminate() == 0, zombie.log
-    assert survivor.terminate() == 0, survivor.log
-    assert "given up" not in survivor.log
-    assert all_acknowledged(url, partitions)
     assert outcome_total(store_url) == total
     assert misrouted(store_url) == []
     same_as_run(lines, store_url, postgres_server.create_schema(postgres_url))
