@@ -38,6 +38,9 @@ TEST_SUITES = {
 #: Every suite runs on one worker per CPU core (at most 4); each test module stays on one
 #: worker, with its fixtures. ``-- -n 0`` runs a suite in one process, easier to debug.
 PARALLEL = ["--numprocesses=auto", "--maxprocesses=4", "--dist=loadfile"]
+#: The failure matrix (marker ``live``) spends its time waiting on real processes and servers
+#: (start-up, ack waits, takeovers), not on the CPU: four workers, any test on any worker.
+LIVE_PARALLEL = ["--numprocesses=4", "--dist=load"]
 
 nox.options.default_venv_backend = "uv"
 nox.options.reuse_venv = "yes"
@@ -60,18 +63,28 @@ def _sync(session: nox.Session) -> None:
     )
 
 
-def _pytest(session: nox.Session, suites: list[str], *extra: str) -> None:
+def _pytest(
+    session: nox.Session, suites: list[str], *extra: str, parallel: list[str] = PARALLEL
+) -> None:
     """Run pytest once per suite: each package's tests stay independent of the others'."""
     _sync(session)
     args = session.posargs or []
     for suite in suites:
-        session.run("pytest", *TEST_SUITES[suite], *PARALLEL, *extra, *args)
+        session.run("pytest", *TEST_SUITES[suite], *parallel, *extra, *args)
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Core unit tests, infra unit tests and the cross-package integration tests."""
-    _pytest(session, ["core", "infra", "integration"])
+    """Core unit tests, infra unit tests and the cross-package integration tests, without the
+    live failure matrix (``tests_live``): the loop to run all day."""
+    _pytest(session, ["core", "infra", "integration"], "-m", "not live")
+
+
+@nox.session(name="tests_live")
+def tests_live(session: nox.Session) -> None:
+    """The live failure matrix: real ``serve`` processes SIGKILLed, frozen and fenced, nats-server
+    and PostgreSQL killed and restarted, each run compared with ``run`` (CI runs it too)."""
+    _pytest(session, ["infra"], "-m", "live", parallel=LIVE_PARALLEL)
 
 
 @nox.session(name="tests_core")

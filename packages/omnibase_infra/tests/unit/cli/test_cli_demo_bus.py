@@ -54,6 +54,7 @@ def _assert_same_cluster_as_plain_demo(account: str, plain: str) -> None:
         assert _section(account, title) == _section(plain, title), title
 
 
+@pytest.mark.live
 @pytest.mark.nats
 def test_one_serve_on_sqlite_ends_as_the_plain_demo(
     nats_private_server: NatsTestServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -79,6 +80,7 @@ def test_one_serve_on_sqlite_ends_as_the_plain_demo(
     assert "needs empty streams" in line
 
 
+@pytest.mark.live
 @pytest.mark.nats
 def test_two_serves_on_postgresql_share_the_partitions(
     nats_private_server: NatsTestServer,
@@ -99,6 +101,7 @@ def test_two_serves_on_postgresql_share_the_partitions(
     _assert_same_cluster_as_plain_demo(done.stdout, _plain_account(capsys))
 
 
+@pytest.mark.live
 @pytest.mark.nats
 def test_serve_processes_already_running_are_used_as_they_are(
     nats_private_server: NatsTestServer, tmp_path: Path
@@ -139,6 +142,7 @@ def _serve_pids(bus_url: str) -> list[int]:
     return found
 
 
+@pytest.mark.live
 @pytest.mark.nats
 @pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM])
 def test_an_interrupted_demo_stops_its_serve_processes(

@@ -40,7 +40,7 @@ from omnibase_infra.runtime.model_tick_clock import ModelTickClock
 from omnibase_infra.runtime.wire_codec import encode_envelope
 from omnibase_infra.stores.store_factory import open_store
 
-pytestmark = pytest.mark.nats
+pytestmark = [pytest.mark.nats, pytest.mark.live]
 __all__ = ["nats_private_server"]
 WINDOW = 2.0
 TICK = 0.5

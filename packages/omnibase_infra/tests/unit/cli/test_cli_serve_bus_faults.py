@@ -33,7 +33,7 @@ from serve_support import (
     wait_until,
 )
 
-pytestmark = [pytest.mark.nats, pytest.mark.postgres]
+pytestmark = [pytest.mark.nats, pytest.mark.postgres, pytest.mark.live]
 __all__ = ["nats_private_server"]
 PARTITIONS = 2
 

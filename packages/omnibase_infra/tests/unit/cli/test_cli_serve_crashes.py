@@ -39,7 +39,7 @@ from serve_support import (
 from omnibase_infra.runtime.service_outbox_relay import event_bytes
 from omnibase_infra.stores.store_factory import open_store
 
-pytestmark = pytest.mark.nats
+pytestmark = [pytest.mark.nats, pytest.mark.live]
 __all__ = ["nats_private_server", "processes"]
 
 

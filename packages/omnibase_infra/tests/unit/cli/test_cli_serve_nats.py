@@ -102,6 +102,7 @@ def test_serve_on_sqlite_ends_as_run_ends_and_a_clean_stop_leaves_nothing_to_red
     )
 
 
+@pytest.mark.live
 def test_serve_on_postgresql_ends_as_run_ends(
     nats_private_server: NatsTestServer, postgres_server: Any, postgres_url: str, tmp_path: Path
 ) -> None:
@@ -265,6 +266,7 @@ def _pair(store_url: str, url: str, folder: Path, *extra: str) -> tuple[ServePro
     return a, b
 
 
+@pytest.mark.live
 def test_two_processes_share_the_partitions_and_together_end_as_run_ends(
     nats_private_server: NatsTestServer, postgres_server: Any, postgres_url: str, tmp_path: Path
 ) -> None:
@@ -291,6 +293,7 @@ def test_two_processes_share_the_partitions_and_together_end_as_run_ends(
     assert comparable(store_url) == comparable(reference)
 
 
+@pytest.mark.live
 def test_when_one_of_two_processes_is_killed_the_other_takes_its_partitions_over(
     nats_private_server: NatsTestServer, postgres_server: Any, postgres_url: str, tmp_path: Path
 ) -> None:
@@ -434,6 +437,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@pytest.mark.live
 def test_a_stop_longer_than_the_shutdown_timeout_exits_1_in_one_line(
     nats_private_server: NatsTestServer, tmp_path: Path
 ) -> None:

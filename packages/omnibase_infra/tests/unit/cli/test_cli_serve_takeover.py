@@ -36,7 +36,7 @@ from serve_support import (
     wait_until,
 )
 
-pytestmark = pytest.mark.nats
+pytestmark = [pytest.mark.nats, pytest.mark.live]
 __all__ = ["nats_private_server", "processes"]
 
 
