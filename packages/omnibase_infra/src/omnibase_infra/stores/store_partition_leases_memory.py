@@ -7,10 +7,9 @@ import threading
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Self
 
 from omnibase_infra.stores import lease_checks as checks
+from omnibase_infra.stores.store_partition_leases_base import StorePartitionLeasesBase
 
 _WHERE = "StorePartitionLeasesMemory"
 
@@ -29,12 +28,14 @@ class MemoryLeaseTable:
     ids: itertools.count[int] = field(default_factory=itertools.count)
 
 
-class StorePartitionLeasesMemory:
+class StorePartitionLeasesMemory(StorePartitionLeasesBase):
     """One manager's leases on a memory store (see ``ProtocolPartitionLeases``).
 
     Several managers may share a store (threads standing in for processes); a lease is never
     lost behind a manager's back, so :meth:`verify` reports nothing lost.
     """
+
+    _where = _WHERE
 
     def __init__(
         self,
@@ -43,19 +44,12 @@ class StorePartitionLeasesMemory:
         exclusive: Callable[[], AbstractContextManager[None]],
     ) -> None:
         """Join ``table`` as a member; ``exclusive`` enters the store's transaction lock."""
-        self._owner = checks.check_name(f"{_WHERE}.open", owner, "owner")
+        super().__init__(checks.check_name(f"{_WHERE}.open", owner, "owner"))
         self._table = table
         self._exclusive = exclusive
-        self._held: dict[str, int] = {}
-        self._closed = False
         with table.lock:
             self._id = next(table.ids)
             table.members.add(self._id)
-
-    @property
-    def owner(self) -> str:
-        """This process's id as given to ``open_leases``."""
-        return self._owner
 
     def members(self) -> int:
         """Open managers on this store, this one included."""
@@ -104,18 +98,3 @@ class StorePartitionLeasesMemory:
         with self._table.lock:
             self._table.members.discard(self._id)
         self._closed = True
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def _check_open(self, method: str) -> None:
-        if self._closed:
-            raise checks.closed_error(f"{_WHERE}.{method}", self._owner)

@@ -22,14 +22,14 @@ import threading
 import zlib
 from collections.abc import Callable, Mapping
 from contextlib import suppress
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import psycopg
 from psycopg import errors as pg_errors
 
 from omnibase_core.models.errors import ModelOnexError
 from omnibase_infra.stores import lease_checks as checks
+from omnibase_infra.stores.store_partition_leases_base import StorePartitionLeasesBase
 
 _WHERE = "StorePartitionLeasesPostgres"
 LEASE_LOCKS = 1_004
@@ -56,12 +56,14 @@ def lock_key(text: str) -> int:
     return value - (1 << 32) if value >= 1 << 31 else value
 
 
-class StorePartitionLeasesPostgres:
+class StorePartitionLeasesPostgres(StorePartitionLeasesBase):
     """One process's leases on a PostgreSQL store (see ``ProtocolPartitionLeases``).
 
     Thread-safe: one lock serialises the use of the lease session. A ``try_acquire`` whose
     token bump waits on a batch in flight holds it for up to ``lock_timeout_seconds``.
     """
+
+    _where = _WHERE
 
     def __init__(
         self,
@@ -74,7 +76,7 @@ class StorePartitionLeasesPostgres:
         """Open the lease session and join the members. ``connect`` opens a dedicated
         autocommit connection; ``translate`` turns driver errors into the store's errors.
         Raises ``ModelStoreUnavailableError`` when the database cannot be reached."""
-        self._owner = owner
+        super().__init__(owner)
         self._connect = connect
         self._translate = translate
         self._lock_timeout_ms = max(1, int(lock_timeout_seconds * 1000))
@@ -82,16 +84,9 @@ class StorePartitionLeasesPostgres:
         self._conn: psycopg.Connection[Any] | None = None
         self._scope = ""
         self._pid = 0
-        self._held: dict[str, int] = {}
         self._lost: set[str] = set()
-        self._closed = False
         with self._lock:
             self._session("open")
-
-    @property
-    def owner(self) -> str:
-        """This process's id as given to ``open_leases``."""
-        return self._owner
 
     @property
     def backend_pid(self) -> int:
@@ -236,18 +231,3 @@ class StorePartitionLeasesPostgres:
                 self._held.clear()
                 self._lost.clear()
                 self._drop_session()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def _check_open(self, method: str) -> None:
-        if self._closed:
-            raise checks.closed_error(f"{_WHERE}.{method}", self._owner)

@@ -12,12 +12,11 @@ from __future__ import annotations
 import fcntl
 import os
 from collections.abc import Callable, Mapping
-from types import TracebackType
-from typing import Self
 
 from omnibase_core.enums import EnumCoreErrorCode
 from omnibase_core.models.errors import ModelOnexError
 from omnibase_infra.stores import lease_checks as checks
+from omnibase_infra.stores.store_partition_leases_base import StorePartitionLeasesBase
 
 _WHERE = "StorePartitionLeasesSqlite"
 
@@ -55,23 +54,18 @@ def lock_serve_file(database: str, owner: str) -> int:
     return fd
 
 
-class StorePartitionLeasesSqlite:
+class StorePartitionLeasesSqlite(StorePartitionLeasesBase):
     """The only lease manager of a SQLite store (see ``ProtocolPartitionLeases``): every
     lease is free to it, each take bumps the token in the store's ``leases`` table."""
+
+    _where = _WHERE
 
     def __init__(self, owner: str, bump: Callable[[str, str], int], release: Callable[[], None]):
         """``bump(name, owner)`` stores and returns the next token of ``name``; ``release``
         drops the serve lock (called once, by :meth:`close`)."""
-        self._owner = owner
+        super().__init__(owner)
         self._bump = bump
         self._release_lock = release
-        self._held: dict[str, int] = {}
-        self._closed = False
-
-    @property
-    def owner(self) -> str:
-        """This process's id as given to ``open_leases``."""
-        return self._owner
 
     def members(self) -> int:
         """Always ``1``: SQLite has one serve process."""
@@ -106,18 +100,3 @@ class StorePartitionLeasesSqlite:
             self._closed = True
             self._held.clear()
             self._release_lock()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def _check_open(self, method: str) -> None:
-        if self._closed:
-            raise checks.closed_error(f"{_WHERE}.{method}", self._owner)
