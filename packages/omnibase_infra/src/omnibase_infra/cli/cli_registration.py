@@ -564,18 +564,22 @@ def _positive_int(text: str) -> int:
     return _whole_number(text, 1, "at least 1")
 
 
-def _partition_count(text: str) -> int:
-    value = _whole_number(text, 1, "at least 1")
-    if value > 4096:
-        raise argparse.ArgumentTypeError(f"{value} must be at most 4096")
-    return value
+def _at_most(maximum: int) -> Callable[[str], int]:
+    """An argument type: a whole number from 1 to ``maximum``."""
+
+    def parse(text: str) -> int:
+        value = _whole_number(text, 1, "at least 1")
+        if value > maximum:
+            raise argparse.ArgumentTypeError(f"{value} must be at most {maximum}")
+        return value
+
+    return parse
 
 
-def _batch_size(text: str) -> int:
-    value = _whole_number(text, 1, "at least 1")
-    if value > 10_000:
-        raise argparse.ArgumentTypeError(f"{value} must be at most 10000")
-    return value
+#: ``--partitions``, ``--batch-size`` and ``--replicas``: the bounds the bus settings enforce.
+_partition_count = _at_most(4096)
+_batch_size = _at_most(10_000)
+_replicas = _at_most(5)
 
 
 def _seconds(text: str) -> float:
@@ -585,13 +589,6 @@ def _seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
     if not 0 < value <= 86_400:
         raise argparse.ArgumentTypeError(f"{value:g} must be above 0 and at most 86400 seconds")
-    return value
-
-
-def _replicas(text: str) -> int:
-    value = _whole_number(text, 1, "at least 1")
-    if value > 5:
-        raise argparse.ArgumentTypeError(f"{value} must be at most 5")
     return value
 
 
