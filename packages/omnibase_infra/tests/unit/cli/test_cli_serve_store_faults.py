@@ -107,7 +107,7 @@ def test_a_postgresql_restart_mid_batch_redoes_the_batch_and_takes_the_leases_ag
     """Batches stalled inside their transactions when the server restarts (fast shutdown cuts
     every session, the lease sessions included): they roll back, nothing of them is
     acknowledged, the leases are taken again with new tokens, and the batches are redone
-    (``/metrics`` counts the store retries and the redeliveries); the relay, whose session
+    (``/metrics`` counts the store retries); the relay, whose session
     died too, publishes every event once."""
     url = nats_private_server.url
     pg = postgres_private_server
@@ -136,6 +136,16 @@ def test_a_postgresql_restart_mid_batch_redoes_the_batch_and_takes_the_leases_ag
             pg.restart()  # cuts this session too: the lock goes with it
         wait_until(lambda: outcome_total(store_url) == total, 60, "serve to apply every message")
         wait_until(lambda: all_acknowledged(url, PARTITIONS), 30, "everything acknowledged")
+        # the lease round (every second) notices the dead lease session and takes every
+        # partition again with a new token; the batches may have been redone before that
+        wait_until(
+            lambda: all(
+                lease_tokens(store_url).get(name, 0) > token
+                for name, token in tokens_before.items()
+            ),
+            30,
+            "every lease to be taken again with a new token",
+        )
         wait_until(lambda: len(serve.owned()) == PARTITIONS, 30, "serve to own every partition")
         wait_until(lambda: http_get(port, "/readyz")[0] == 200, 30, "serve to be ready")
         metrics = http_get(port, "/metrics")[1]
@@ -143,8 +153,11 @@ def test_a_postgresql_restart_mid_batch_redoes_the_batch_and_takes_the_leases_ag
     finally:
         serve.stop_quietly()
     assert metric_sum(metrics, "onex_registration_store_retries_total") >= PARTITIONS
-    # the stalled batches were never acknowledged: every one came again to the new lease
-    assert metric_sum(metrics, "onex_registration_redeliveries_total") >= PARTITIONS
+    # Redeliveries are not counted here: they depend on a race both of whose outcomes are
+    # right. A batch retried before the lease check notices the dead session commits under
+    # the token it holds (nobody else took the lease) and is acknowledged; one retried after
+    # is given up and comes again after the ack wait. Either way it is applied once, which
+    # the comparison with run below proves.
     assert "lease lost" in serve.log
     tokens_after = lease_tokens(store_url)
     assert tokens_after.keys() == tokens_before.keys()
