@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 import nats
 import nats.errors
@@ -40,6 +39,7 @@ from omnibase_infra.bus.model_nats_setup_step import ModelNatsSetupStep
 from omnibase_infra.bus.nats_partition_consumer import NatsPartitionConsumer
 from omnibase_infra.bus.nats_pipelined_publisher import NatsPipelinedPublisher
 from omnibase_infra.bus.nats_subjects import node_key, partition_stream_name
+from omnibase_infra.bus.nats_url import check_nats_url
 from omnibase_infra.bus.service_nats_stream_setup import ServiceNatsStreamSetup
 from omnibase_infra.utils.url_masking import mask_url
 
@@ -87,11 +87,7 @@ class EventBusNats(EventBusBase):
         """
         options = options or ModelNatsBusOptions()
         events = _ConnectionEvents(mask_url(url))
-        if urlsplit(url).scheme not in {"nats", "tls"}:
-            raise invalid(
-                f"bus URL {mask_url(url)!r} is not nats://HOST:PORT (or tls://HOST:PORT)",
-                url=mask_url(url),
-            )
+        check_nats_url(url)
         try:
             nc = await nats.connect(
                 servers=[url],

@@ -10,16 +10,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from typing import Any
-from urllib.parse import urlsplit
 
 import nats
 import nats.errors
 from nats.js.errors import NotFoundError
 
-from omnibase_core.bus.bus_checks import invalid
 from omnibase_core.models.bus import ModelBusStreamSettings, ModelBusUnavailableError
 from omnibase_infra.bus.model_nats_stored_message import ModelNatsStoredMessage
 from omnibase_infra.bus.nats_subjects import partition_stream_name
+from omnibase_infra.bus.nats_url import check_nats_url
 from omnibase_infra.utils.url_masking import mask_url
 
 #: Message reads in flight at once.
@@ -47,11 +46,7 @@ class ServiceNatsStreamReader:
         Raises ``ModelOnexError(INVALID_PARAMETER)`` for a URL that is not ``nats://`` or
         ``tls://``, ``ModelBusUnavailableError`` when no server answers.
         """
-        if urlsplit(url).scheme not in {"nats", "tls"}:
-            raise invalid(
-                f"bus URL {mask_url(url)!r} is not nats://HOST:PORT (or tls://HOST:PORT)",
-                url=mask_url(url),
-            )
+        check_nats_url(url)
         try:
             nc = await nats.connect(
                 servers=[url],

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
+
 from pydantic import BaseModel, ConfigDict
 
 from omnibase_infra.enums import EnumLifecycleEventType
-from omnibase_infra.models import ModelRegistrationProjection
+from omnibase_infra.models import ModelLifecycleEvent, ModelRegistrationProjection
 from omnibase_infra.runtime.model_run_summary import ModelRunSummary
 from omnibase_infra.simulation.model_bus_demo_setup import ModelBusDemoSetup
 from omnibase_infra.simulation.model_cluster_history import ModelClusterHistory
@@ -35,6 +38,12 @@ class ModelDemoReport(BaseModel):
     events_by_type: dict[EnumLifecycleEventType, int]
     invariants: tuple[ModelInvariantResult, ...]
     bus: ModelBusDemoSetup | None = None
+
+    @staticmethod
+    def count_events(events: Iterable[ModelLifecycleEvent]) -> dict[EnumLifecycleEventType, int]:
+        """``events_by_type`` of an outbox: the count of every event type, zero included."""
+        counts = Counter(event.event_type for event in events)
+        return {event_type: counts.get(event_type, 0) for event_type in EnumLifecycleEventType}
 
     @property
     def events_total(self) -> int:

@@ -29,7 +29,7 @@ from typing import Any
 from omnibase_core.enums import EnumCoreErrorCode
 from omnibase_core.models.bus import ModelEventBusSettings
 from omnibase_core.models.errors import ModelOnexError
-from omnibase_infra.enums import EnumLifecycleEventType, EnumMessageOutcome
+from omnibase_infra.enums import EnumMessageOutcome
 from omnibase_infra.nodes.node_registration_orchestrator.node import NodeRegistrationOrchestrator
 from omnibase_infra.nodes.node_registration_orchestrator.registration_bus import (
     INPUT_STREAM,
@@ -330,7 +330,6 @@ class ServiceBusDemo:
                     + (": " + ", ".join(unclean) if unclean else ""),
                 )
             )
-        counts = Counter(event.event_type for event in events)
         return ModelDemoReport(
             seed=self._seed,
             minutes=self._minutes,
@@ -338,7 +337,7 @@ class ServiceBusDemo:
             history=history,
             summary=summary,
             nodes=tuple(nodes),
-            events_by_type={t: counts.get(t, 0) for t in EnumLifecycleEventType},
+            events_by_type=ModelDemoReport.count_events(events),
             invariants=tuple(invariants),
             bus=ModelBusDemoSetup(
                 bus_url=mask_url(self._bus_url),

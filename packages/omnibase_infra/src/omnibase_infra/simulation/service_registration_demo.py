@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import tempfile
-from collections import Counter
 from pathlib import Path
 
 from omnibase_core.enums import EnumCoreErrorCode
 from omnibase_core.models.errors import ModelOnexError
-from omnibase_infra.enums import EnumLifecycleEventType
 from omnibase_infra.nodes.node_registration_orchestrator.service_registration_runtime import (
     ServiceRegistrationRuntime,
 )
@@ -81,7 +79,6 @@ class ServiceRegistrationDemo:
         finally:
             store.close()
         invariants = ServiceDemoInvariants().check(history, nodes, events, summary, outcomes)
-        counts = Counter(event.event_type for event in events)
         return ModelDemoReport(
             seed=self._seed,
             minutes=self._minutes,
@@ -89,7 +86,7 @@ class ServiceRegistrationDemo:
             history=history,
             summary=summary,
             nodes=tuple(nodes),
-            events_by_type={t: counts.get(t, 0) for t in EnumLifecycleEventType},
+            events_by_type=ModelDemoReport.count_events(events),
             invariants=invariants,
         )
 
