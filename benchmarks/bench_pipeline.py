@@ -318,10 +318,28 @@ def _best(runs: list[dict[str, Any]], key: str = "seconds") -> dict[str, Any]:
     return min(runs, key=lambda run: float(run[key]))
 
 
+def _alternated(
+    times: int, first: Callable[[], dict[str, Any]], second: Callable[[], dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """``times`` runs of each, alternated, so each pair of runs sees the same machine load."""
+    pairs = [(first(), second()) for _ in range(times)]
+    return [a for a, _ in pairs], [b for _, b in pairs]
+
+
+def _range_text(label: str, rates: list[float], ratios: list[float], unit: str) -> str:
+    """``label: msgs/s low-high; same-run ratio low-high`` for the runs of one row."""
+    return (
+        f"{label}: {min(rates):,.0f}-{max(rates):,.0f} msgs/s; "
+        f"same-run ratio {min(ratios):.2f}{unit}-{max(ratios):.2f}{unit}"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (best)")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs per measurement (best, and the ranges)"
+    )
     parser.add_argument("--million", action="store_true", help="also the 1,000,000 RSS row")
     parser.add_argument("--no-postgres", action="store_true", help="skip PostgreSQL")
     parser.add_argument(
@@ -421,17 +439,29 @@ def _measure(args: argparse.Namespace, folder: Path, server: Any) -> int:
 
     database = server.create_database() if server is not None else None
     rows: list[tuple[str, float, str, float, float, str]] = []
+    ranges: list[str] = []
     failed = []
 
     # memory: the pipeline against decode+validate of the same lines
     memory_text = ""
     if args.only in (None, "memory"):
-        memory = _best(
-            [_spawn("--worker", "pipeline", "memory://", str(lines)) for _ in range(args.repeat)]
+        memory_runs, decode_runs = _alternated(
+            args.repeat,
+            lambda: _spawn("--worker", "pipeline", "memory://", str(lines)),
+            lambda: _spawn("--worker", "decode", str(lines)),
         )
-        decode = _best(
-            [_spawn("--worker", "decode", str(lines)) for _ in range(args.repeat)],
-            "validate_seconds",
+        memory = _best(memory_runs)
+        decode = _best(decode_runs, "validate_seconds")
+        ranges.append(
+            _range_text(
+                "memory",
+                [n / run["seconds"] for run in memory_runs],
+                [
+                    run["seconds"] / floor["validate_seconds"]
+                    for run, floor in zip(memory_runs, decode_runs, strict=True)
+                ],
+                "x",
+            )
         )
         memory_us = memory["seconds"] / n * 1e6
         floor_us = decode["validate_seconds"] / n * 1e6
@@ -457,11 +487,22 @@ def _measure(args: argparse.Namespace, folder: Path, server: Any) -> int:
     def database_row(label: str, url: Callable[[], str], floor_kind: str, floor_name: str) -> None:
         record = folder / f"{label}.statements"
         _spawn("--worker", "pipeline", url(), str(lines), str(record))  # the recording run
-        pipeline = _best(
-            [_spawn("--worker", "pipeline", url(), str(lines)) for _ in range(args.repeat)]
+        pipeline_runs, floor_runs = _alternated(
+            args.repeat,
+            lambda: _spawn("--worker", "pipeline", url(), str(lines)),
+            lambda: _spawn("--worker", floor_kind, url(), str(record)),
         )
-        floor = _best(
-            [_spawn("--worker", floor_kind, url(), str(record)) for _ in range(args.repeat)]
+        pipeline, floor = _best(pipeline_runs), _best(floor_runs)
+        ranges.append(
+            _range_text(
+                label,
+                [n / run["seconds"] for run in pipeline_runs],
+                [
+                    low["seconds"] / run["seconds"]
+                    for run, low in zip(pipeline_runs, floor_runs, strict=True)
+                ],
+                "",
+            )
         )
         ratio = floor["seconds"] / pipeline["seconds"]
         rows.append(
@@ -496,6 +537,10 @@ def _measure(args: argparse.Namespace, folder: Path, server: Any) -> int:
         )
     if memory_text:
         print(memory_text)
+    if args.repeat > 1:
+        print(f"over {args.repeat} runs (each pipeline run paired with the floor run after it):")
+        for text in ranges:
+            print(f"  {text}")
     if args.million:
         big = folder / "million.jsonl"
         started = time.perf_counter()
