@@ -1,12 +1,12 @@
 """Row <-> model conversion and the statements of the PostgreSQL registration store.
 
 Writes are sent as column arrays (``unnest``) so a batch costs one statement per table; the
-``*_columns`` functions build those arrays. Arrays of ids, instants and numbers are sent as
-binary parameters (``%b``: nothing to quote, escape or parse); text arrays stay in text
-format, whose encoder refuses a NUL before anything is sent. JSON documents are kept as the
-exact text written (``text`` columns, not ``jsonb``). Models are rebuilt from rows without
-validation (:mod:`omnibase_infra.models.trusted_models`): every value was validated before
-this store wrote it, and the driver returns each column as its declared type
+``*_columns`` functions build those arrays. Every array is sent as a binary parameter (``%b``:
+nothing to quote, escape or parse); texts and ids through :mod:`postgres_arrays`, whose
+encoder refuses a NUL before anything is sent, as psycopg's text encoder does. JSON documents
+are kept as the exact text written (``text`` columns, not ``jsonb``). Models are rebuilt from
+rows without validation (:mod:`omnibase_infra.models.trusted_models`): every value was
+validated before this store wrote it, and the driver returns each column as its declared type
 (``uuid`` as ``UUID``, ``timestamptz`` as an aware ``datetime``, ``bigint`` as ``int``), so the
 result equals the validated model without paying for validation again.
 """
@@ -33,6 +33,7 @@ from omnibase_infra.models import (
 from omnibase_infra.models.trusted_models import construct_trusted
 from omnibase_infra.stores.json_text import ENCODE_ERRORS as ENCODE_ERRORS
 from omnibase_infra.stores.json_text import dumps as dumps
+from omnibase_infra.stores.postgres_arrays import text_array, uuid_array
 
 loads = json.loads
 MIGRATION_LOCK = zlib.crc32(b"omnibase_infra.registration.migrate")
@@ -67,8 +68,8 @@ INSERT INTO nodes (node_id, partition_hash, node_name, state, node_type, node_ve
 SELECT n.node_id, n.partition_hash, n.node_name, n.state, n.node_type, n.node_version, n.epoch,
        n.capabilities, n.endpoints, n.registered_at, n.last_heartbeat_at,
        n.liveness_deadline, n.last_introspection_at, n.updated_at
-FROM unnest(%b::uuid[], %b::bigint[], %s::text[], %s::text[], %s::text[], %s::text[],
-            %b::bigint[], %s::text[], %s::text[], %b::timestamptz[], %b::timestamptz[],
+FROM unnest(%b::uuid[], %b::bigint[], %b::text[], %b::text[], %b::text[], %b::text[],
+            %b::bigint[], %b::text[], %b::text[], %b::timestamptz[], %b::timestamptz[],
             %b::timestamptz[], %b::timestamptz[], %b::timestamptz[])
      AS n(node_id, partition_hash, node_name, state, node_type, node_version, epoch,
           capabilities, endpoints, registered_at, last_heartbeat_at, liveness_deadline,
@@ -88,7 +89,7 @@ ON CONFLICT (node_id) DO UPDATE SET requested_at = EXCLUDED.requested_at
 """
 UPSERT_CLOCKS = """
 INSERT INTO tick_clocks (partition_key, tick_now)
-SELECT * FROM unnest(%s::text[], %b::timestamptz[])
+SELECT * FROM unnest(%b::text[], %b::timestamptz[])
 ON CONFLICT (partition_key) DO UPDATE SET tick_now = EXCLUDED.tick_now
 """
 INSERT_EVENTS = """
@@ -96,8 +97,8 @@ INSERT INTO outbox (event_id, event_type, topic, node_id, causation_id, correlat
                     emitted_at, data)
 SELECT e.event_id, e.event_type, e.topic, e.node_id, e.causation_id, e.correlation_id,
        e.emitted_at, e.data
-FROM unnest(%b::uuid[], %s::text[], %s::text[], %b::uuid[], %b::uuid[], %b::uuid[],
-            %b::timestamptz[], %s::text[]) WITH ORDINALITY
+FROM unnest(%b::uuid[], %b::text[], %b::text[], %b::uuid[], %b::uuid[], %b::uuid[],
+            %b::timestamptz[], %b::text[]) WITH ORDINALITY
      AS e(event_id, event_type, topic, node_id, causation_id, correlation_id, emitted_at, data,
           position)
 ORDER BY e.position
@@ -107,8 +108,8 @@ INSERT INTO dead_letters (dead_letter_id, envelope_id, reason, detail, source, l
                           recorded_at, raw_escaped)
 SELECT d.dead_letter_id, d.envelope_id, d.reason, d.detail, d.source, d.line_number, d.raw,
        d.recorded_at, d.raw_escaped
-FROM unnest(%b::uuid[], %b::uuid[], %s::text[], %s::text[], %s::text[], %b::bigint[],
-            %s::text[], %b::timestamptz[], %b::boolean[]) WITH ORDINALITY
+FROM unnest(%b::uuid[], %b::uuid[], %b::text[], %b::text[], %b::text[], %b::bigint[],
+            %b::text[], %b::timestamptz[], %b::boolean[]) WITH ORDINALITY
      AS d(dead_letter_id, envelope_id, reason, detail, source, line_number, raw, recorded_at,
           raw_escaped, position)
 ORDER BY d.position
@@ -116,7 +117,7 @@ ON CONFLICT (dead_letter_id) DO NOTHING
 """
 INSERT_INBOX = """
 INSERT INTO inbox (envelope_id, outcome, reason, processed_at)
-SELECT * FROM unnest(%b::uuid[], %s::text[], %s::text[], %b::timestamptz[])
+SELECT * FROM unnest(%b::uuid[], %b::text[], %b::text[], %b::timestamptz[])
 ON CONFLICT (envelope_id) DO NOTHING
 RETURNING envelope_id
 """
@@ -193,15 +194,15 @@ def dead_letter_from_row(row: Sequence[Any]) -> ModelDeadLetter:
 def node_columns(nodes: Sequence[ModelRegistrationProjection]) -> tuple[list[Any], ...]:
     """The parameters of :data:`UPSERT_NODES` for ``nodes``; raises what ``dumps`` raises."""
     return (
-        [n.node_id for n in nodes],
+        uuid_array([n.node_id for n in nodes]),
         [partition_hash(n.node_id) for n in nodes],
-        [n.node_name for n in nodes],
-        [EnumRegistrationState(n.state).value for n in nodes],
-        [EnumNodeKind(n.node_type).value for n in nodes],
-        [n.node_version for n in nodes],
+        text_array([n.node_name for n in nodes]),
+        text_array([EnumRegistrationState(n.state).value for n in nodes]),
+        text_array([EnumNodeKind(n.node_type).value for n in nodes]),
+        text_array([n.node_version for n in nodes]),
         [n.epoch for n in nodes],
-        [dumps(n.capabilities) for n in nodes],
-        [dumps(n.endpoints) for n in nodes],
+        text_array([dumps(n.capabilities) for n in nodes]),
+        text_array([dumps(n.endpoints) for n in nodes]),
         [n.registered_at for n in nodes],
         [n.last_heartbeat_at for n in nodes],
         [n.liveness_deadline for n in nodes],
@@ -213,27 +214,27 @@ def node_columns(nodes: Sequence[ModelRegistrationProjection]) -> tuple[list[Any
 def event_columns(events: Sequence[ModelLifecycleEvent]) -> tuple[list[Any], ...]:
     """The parameters of :data:`INSERT_EVENTS` for ``events``; raises what ``dumps`` raises."""
     return (
-        [e.event_id for e in events],
-        [e.event_type.value for e in events],
-        [e.topic for e in events],
-        [e.node_id for e in events],
-        [e.causation_id for e in events],
-        [e.correlation_id for e in events],
+        uuid_array([e.event_id for e in events]),
+        text_array([e.event_type.value for e in events]),
+        text_array([e.topic for e in events]),
+        uuid_array([e.node_id for e in events]),
+        uuid_array([e.causation_id for e in events]),
+        uuid_array([e.correlation_id for e in events]),
         [e.emitted_at for e in events],
-        [dumps(e.data) for e in events],
+        text_array([dumps(e.data) for e in events]),
     )
 
 
 def dead_letter_columns(letters: Sequence[ModelDeadLetter]) -> tuple[list[Any], ...]:
     """The parameters of :data:`INSERT_DEAD_LETTERS` for ``letters``."""
     return (
-        [d.dead_letter_id for d in letters],
-        [d.envelope_id for d in letters],
-        [d.reason.value for d in letters],
-        [d.detail for d in letters],
-        [d.source for d in letters],
+        uuid_array([d.dead_letter_id for d in letters]),
+        uuid_array([d.envelope_id for d in letters]),
+        text_array([d.reason.value for d in letters]),
+        text_array([d.detail for d in letters]),
+        text_array([d.source for d in letters]),
         [d.line_number for d in letters],
-        [d.raw for d in letters],
+        text_array([d.raw for d in letters]),
         [d.recorded_at for d in letters],
         [d.raw_escaped for d in letters],
     )

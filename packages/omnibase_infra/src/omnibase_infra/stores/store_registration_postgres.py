@@ -45,7 +45,7 @@ from omnibase_infra.models import (
     ModelLifecycleEvent,
     ModelRegistrationProjection,
 )
-from omnibase_infra.stores import lease_checks
+from omnibase_infra.stores import lease_checks, postgres_arrays
 from omnibase_infra.stores import postgres_rows as rows
 from omnibase_infra.stores.migrations.migrations_postgres import MIGRATIONS
 from omnibase_infra.stores.model_store_data_error import ModelStoreDataError
@@ -153,6 +153,7 @@ class StoreRegistrationPostgres:
             )
         except psycopg.Error as exc:
             raise self._unreachable(exc) from None
+        postgres_arrays.register(conn)
         try:
             conn.execute("SET TIME ZONE 'UTC'")
             if not autocommit:

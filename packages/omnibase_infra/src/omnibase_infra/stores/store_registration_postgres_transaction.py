@@ -32,6 +32,7 @@ from omnibase_infra.stores import store_value_checks as checks
 from omnibase_infra.stores.model_lease_lost_error import ModelLeaseLostError
 from omnibase_infra.stores.model_store_data_error import ModelStoreDataError
 from omnibase_infra.stores.model_store_unavailable_error import ModelStoreUnavailableError
+from omnibase_infra.stores.postgres_arrays import text_array, uuid_array
 from omnibase_infra.stores.timestamps import require_aware
 
 if TYPE_CHECKING:
@@ -188,7 +189,7 @@ class StoreRegistrationPostgresTransaction:
             inbox = self._execute(
                 "prefetch",
                 "SELECT envelope_id, outcome FROM inbox WHERE envelope_id = ANY(%b)",
-                (envelopes,),
+                (uuid_array(envelopes),),
             ).fetchall()
             found = {row[0]: EnumMessageOutcome(row[1]) for row in inbox}
             for envelope_id in envelopes:
@@ -199,7 +200,7 @@ class StoreRegistrationPostgresTransaction:
                 "prefetch",
                 f"SELECT {rows.NODE_COLUMNS} FROM nodes WHERE node_id = ANY(%b) "
                 "ORDER BY node_id FOR UPDATE",
-                (nodes,),
+                (uuid_array(nodes),),
             ).fetchall()
             for row in locked:  # ids without a row stay unknown: get_node locks their key
                 self._known_nodes[row[0]] = rows.node_from_row(row)
@@ -377,11 +378,13 @@ class StoreRegistrationPostgresTransaction:
         if self._pending_requests:
             requests = self._pending_requests.copy()
             self._pending_requests.clear()
-            self._execute("flush", rows.UPSERT_REQUESTS, (list(requests), list(requests.values())))
+            by_node = (uuid_array(requests), list(requests.values()))
+            self._execute("flush", rows.UPSERT_REQUESTS, by_node)
         if self._pending_clocks:
             clocks = self._pending_clocks.copy()
             self._pending_clocks.clear()
-            self._execute("flush", rows.UPSERT_CLOCKS, (list(clocks), list(clocks.values())))
+            by_key = (text_array(clocks), list(clocks.values()))
+            self._execute("flush", rows.UPSERT_CLOCKS, by_key)
         if self._pending_dead:
             letters = list(self._pending_dead.values())
             self._pending_dead.clear()
@@ -391,9 +394,9 @@ class StoreRegistrationPostgresTransaction:
             self._pending_inbox.clear()
             ids = list(inbox)
             params = (
-                ids,
-                [record[0].value for record in inbox.values()],
-                [record[1] for record in inbox.values()],
+                uuid_array(ids),
+                text_array([record[0].value for record in inbox.values()]),
+                text_array([record[1] for record in inbox.values()]),
                 [record[2] for record in inbox.values()],
             )
             inserted = {row[0] for row in self._execute("flush", rows.INSERT_INBOX, params)}
