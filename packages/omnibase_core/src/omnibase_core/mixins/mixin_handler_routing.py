@@ -42,7 +42,15 @@ class _RoutingState:
     before, ``lookup`` is empty, so every call takes the slow path, which resolves.
     """
 
-    __slots__ = ("handler_routing", "initialized", "lookup", "misses", "registry", "table")
+    __slots__ = (
+        "handler_routing",
+        "initialized",
+        "lookup",
+        "misses",
+        "registry",
+        "strategy",
+        "table",
+    )
 
     def __init__(
         self,
@@ -60,6 +68,10 @@ class _RoutingState:
             _EMPTY_LOOKUP if table is None else table.lookup
         )
         self.misses: Mapping[Any, Any] | None = None if table is None else table.misses
+        #: The contract's strategy (``None``: the node's fallback applies).
+        self.strategy: EnumHandlerRoutingStrategy | None = (
+            None if handler_routing is None else handler_routing.routing_strategy
+        )
 
     def resolved(self, table: ModelCompiledRoutingTable) -> _RoutingState:
         return _RoutingState(self.handler_routing, self.registry, table)
@@ -258,6 +270,24 @@ class MixinHandlerRouting:
         Raises ``ModelOnexError``: ``INVALID_PARAMETER`` when the envelope lacks its routing
         key; ``INVALID_STATE`` when routing is not initialised or the registry not frozen.
         """
+        # Fast path: the field the strategy reads, looked up in the compiled table (no match
+        # here, or anything unusual, takes the full path below, which also raises).
+        state = self._routing_state
+        strategy = state.strategy or fallback
+        if strategy is EnumHandlerRoutingStrategy.OPERATION_MATCH:
+            key = envelope.operation
+        elif strategy is EnumHandlerRoutingStrategy.TOPIC_PATTERN:
+            key = envelope.topic
+        else:
+            key = envelope.payload_type
+        try:
+            by_key = state.lookup.get(envelope.category) if key else None
+            if key and by_key is not None:
+                found = by_key.get(key)
+                if found is not None:
+                    return list(found)
+        except TypeError:  # an unhashable key or category: the full path says which
+            pass
         routing_key = self._routing_key_of(envelope, fallback)
         return self.route_to_handlers(routing_key, envelope.category)
 

@@ -8,9 +8,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from omnibase_core.enums import EnumMessageCategory, EnumNodeKind
+from omnibase_core.enums import EnumHandlerRoutingStrategy, EnumMessageCategory, EnumNodeKind
 from omnibase_core.mixins import MixinHandlerRouting
 from omnibase_core.models.contracts.subcontracts import ModelHandlerRoutingSubcontract
+from omnibase_core.models.events import ModelEventEnvelope
 from omnibase_core.routing import ModelCompiledTopicMatcher
 from omnibase_core.services import ServiceHandlerRegistry
 
@@ -131,3 +132,97 @@ def test_routing_is_deterministic_and_matches_spec(
             assert first_answer == expected
             assert [h.handler_id for h in one.route_to_handlers(key, category)] == first_answer
             assert [h.handler_id for h in two.route_to_handlers(key, category)] == first_answer
+
+
+def _routed(router: _Router, route: Any) -> tuple[str, Any]:
+    """What routing an envelope gives: the handler ids, or the error's type, code and text."""
+    try:
+        return "handlers", [handler.handler_id for handler in route()]
+    except Exception as exc:  # every failure is compared, whatever it is
+        return "error", (type(exc).__name__, getattr(exc, "error_code", None), str(exc))
+
+
+_KEYS = ["a", "b", "ab", "a.b", "*", "a*", "[ab]"]
+_field_st = st.one_of(
+    st.sampled_from(_KEYS),
+    st.none(),
+    st.just(""),
+    st.text(alphabet=_ALPHABET, max_size=4),
+    st.integers(0, 3),
+    st.just(["unhashable"]),
+)
+_entries_st = st.lists(
+    st.tuples(st.sampled_from(_KEYS), st.integers(0, 5), st.integers(-2, 2)),
+    max_size=8,
+    unique_by=lambda entry: (entry[0], entry[1]),
+)
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    entries=_entries_st,
+    strategy=st.one_of(
+        st.none(),
+        st.sampled_from(["payload_type_match", "operation_match", "topic_pattern"]),
+    ),
+    fallback=st.sampled_from(list(EnumHandlerRoutingStrategy)),
+    default=st.one_of(st.none(), st.integers(0, 5)),
+    envelopes=st.lists(
+        st.tuples(
+            _field_st,
+            _field_st,
+            _field_st,
+            st.one_of(st.sampled_from(list(EnumMessageCategory)), st.just("event"), st.none()),
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    frozen=st.booleans(),
+)
+def test_routing_an_envelope_agrees_with_routing_its_key(
+    entries: list[tuple[str, int, int]],
+    strategy: str | None,
+    fallback: EnumHandlerRoutingStrategy,
+    default: int | None,
+    envelopes: list[tuple[Any, Any, Any, Any]],
+    frozen: bool,
+) -> None:
+    # _route_envelope looks the envelope's key up in the compiled table itself; whatever the
+    # envelope holds (hostile values included), it answers as route_to_handlers does with the
+    # key _routing_key_of reads, or raises the same error.
+    if not entries and default is None:
+        default = 0
+    registry = ServiceHandlerRegistry()
+    for handler in _HANDLERS:
+        registry.register_handler(handler)
+    if frozen:
+        registry.freeze()
+    routing = (
+        None
+        if strategy is None
+        else ModelHandlerRoutingSubcontract.model_validate(
+            {
+                "version": "1.0.0",
+                "routing_strategy": strategy,
+                "handlers": [
+                    {"routing_key": key, "handler_key": f"h{h}", "priority": priority}
+                    for key, h, priority in entries
+                ],
+                "default_handler": None if default is None else f"h{default}",
+            }
+        )
+    )
+    router = _Router()
+    router._init_handler_routing(routing, registry)
+    for payload_type, operation, topic, category in envelopes:
+        envelope = ModelEventEnvelope[Any].model_construct(
+            payload_type=payload_type, operation=operation, topic=topic, category=category
+        )
+
+        def full_path(envelope: Any = envelope) -> list[Any]:
+            key = router._routing_key_of(envelope, fallback)
+            return router.route_to_handlers(key, envelope.category)
+
+        expected = _routed(router, full_path)
+        got = _routed(router, lambda envelope=envelope: router._route_envelope(envelope, fallback))
+        assert got == expected

@@ -8,7 +8,7 @@ node-specific comes through :class:`ProtocolEngineNode`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic
@@ -63,7 +63,7 @@ class ServiceBatchApplier(Generic[TxnT]):
     the transaction rolls back.
     """
 
-    __slots__ = ("_guard", "_node", "_owner", "_partition", "_store")
+    __slots__ = ("_guard", "_node", "_owner", "_partition", "_single", "_store")
 
     def __init__(
         self,
@@ -78,6 +78,7 @@ class ServiceBatchApplier(Generic[TxnT]):
         self._partition = partition
         self._owner = owner
         self._guard = guard
+        self._single = partition.count == 1
 
     async def apply_batch(self, batch: list[ModelEngineItem]) -> BatchResult:
         """One transaction over ``batch``; counts and events are returned only if it commits.
@@ -165,9 +166,12 @@ class ServiceBatchApplier(Generic[TxnT]):
             return
 
         envelope = value
-        # one partition owns every key: the partition rule is not even asked
-        key = self._node.partition_key(envelope.payload) if self._partition.count > 1 else None
-        inbox_id = self._inbox_key(envelope.envelope_id, key)
+        if self._single:  # one partition owns every key: the partition rule is not even asked
+            key = None
+            inbox_id = envelope.envelope_id
+        else:
+            key = self._node.partition_key(envelope.payload)
+            inbox_id = self._inbox_key(envelope.envelope_id, key)
         if txn.get_outcome(inbox_id) is not None:
             tally.duplicates += 1
             return
@@ -225,13 +229,12 @@ class ServiceBatchApplier(Generic[TxnT]):
 
         for intent in intents:
             intent.apply_to(txn)
-        emitted = [event for output in outputs for event in output.events]
+        emitted = _emitted(outputs)
         if emitted:
             txn.append_events(emitted)
             events.extend(emitted)
-        reasons = [output.ignored_reason for output in outputs if output.ignored_reason]
-        if not emitted and not intents and len(reasons) == len(outputs):
-            ignored = "; ".join(reasons)
+        ignored = None if emitted or intents else _ignored(outputs)
+        if ignored is not None:
             txn.record_outcome(inbox_id, EnumMessageOutcome.IGNORED, ignored, processed_at)
             tally.ignored += 1
             tally.ignored_by_reason[ignored.split(":", 1)[0]] += 1
@@ -239,10 +242,14 @@ class ServiceBatchApplier(Generic[TxnT]):
             txn.record_outcome(inbox_id, EnumMessageOutcome.APPLIED, None, processed_at)
             tally.applied += 1
 
-    def _checked_intents(self, outputs: list[ModelHandlerOutput]) -> list[Any]:
+    def _checked_intents(self, outputs: list[ModelHandlerOutput]) -> Sequence[Any]:
         """Every intent of ``outputs``; raises before anything is applied if one cannot apply
         itself (no ``apply_to``)."""
-        intents = [intent for output in outputs for intent in output.intents]
+        intents: Sequence[Any] = (
+            outputs[0].intents
+            if len(outputs) == 1
+            else [intent for output in outputs for intent in output.intents]
+        )
         for intent in intents:
             if not callable(getattr(intent, "apply_to", None)):
                 raise ModelOnexError(
@@ -364,6 +371,21 @@ class ServiceBatchApplier(Generic[TxnT]):
         if self._partition.count == 1 or (key is not None and self._partition.owns(key)):
             return envelope_id
         return uuid5(envelope_id, f"partition {self._partition.key}")
+
+
+def _emitted(outputs: list[ModelHandlerOutput]) -> Sequence[ModelLifecycleEvent]:
+    """Every event of ``outputs``, in order."""
+    if len(outputs) == 1:
+        events: Sequence[ModelLifecycleEvent] = outputs[0].events
+        return events
+    return [event for output in outputs for event in output.events]
+
+
+def _ignored(outputs: list[ModelHandlerOutput]) -> str | None:
+    """The ignore reasons of ``outputs`` joined by ``"; "`` when every output gives one (the
+    message was ignored), else ``None``."""
+    reasons = [output.ignored_reason for output in outputs if output.ignored_reason]
+    return "; ".join(reasons) if len(reasons) == len(outputs) else None
 
 
 def _failure(exc: BaseException) -> tuple[EnumDeadLetterReason, str]:

@@ -78,7 +78,7 @@ async def run_transaction_handlers(
     """
     outputs: list[ModelHandlerOutput] = []
     for routed in handlers:
-        handler = cast(ProtocolTransactionHandler[object], routed)
+        handler: ProtocolTransactionHandler[object] = routed  # type: ignore[assignment]
         try:
             output = await handler.handle(envelope, txn)
         except Exception as exc:

@@ -73,10 +73,14 @@ class _MemoryTransaction:
     ``ModelStoreDataError``.
     """
 
+    __slots__ = ("_checked_at", "_committed", "_leases", "_staged")
+
     def __init__(self, committed: _MemoryState, leases: MemoryLeaseTable) -> None:
         self._committed = committed
         self._leases = leases
         self._staged = _MemoryState()
+        #: The last ``processed_at`` found storable (a batch records every outcome at one).
+        self._checked_at: datetime | None = None
 
     def check_lease(self, name: str, token: int) -> None:
         """Raise ``ModelLeaseLostError`` unless lease ``name``'s token is still ``token``
@@ -112,13 +116,22 @@ class _MemoryTransaction:
         reason: str | None,
         processed_at: datetime,
     ) -> bool:
-        require_aware(processed_at, "StoreRegistrationMemory.record_outcome(processed_at)")
-        checks.check_text("StoreRegistrationMemory.record_outcome", "the reason", reason)
-        checks.check_instant("StoreRegistrationMemory.record_outcome", "processed_at", processed_at)
-        if envelope_id in self._staged.inbox or envelope_id in self._committed.inbox:
+        fresh = processed_at is not self._checked_at  # the same instant object passes again
+        if fresh:
+            require_aware(processed_at, "StoreRegistrationMemory.record_outcome(processed_at)")
+        if reason is not None:
+            checks.check_text("StoreRegistrationMemory.record_outcome", "the reason", reason)
+        if fresh:
+            checks.check_instant(
+                "StoreRegistrationMemory.record_outcome", "processed_at", processed_at
+            )
+            self._checked_at = processed_at
+        if envelope_id in self._committed.inbox:
             return False
-        self._staged.inbox[envelope_id] = (EnumMessageOutcome(outcome), reason, processed_at)
-        return True
+        if type(outcome) is not EnumMessageOutcome:
+            outcome = EnumMessageOutcome(outcome)
+        record = (outcome, reason, processed_at)
+        return self._staged.inbox.setdefault(envelope_id, record) is record
 
     # --- nodes ---------------------------------------------------------------------------------
     def get_node(self, node_id: UUID) -> ModelRegistrationProjection | None:
@@ -126,10 +139,13 @@ class _MemoryTransaction:
         return staged if staged is not None else self._committed.nodes.get(node_id)
 
     def upsert_node(self, projection: ModelRegistrationProjection) -> None:
-        checks.check_projection(
-            "StoreRegistrationMemory.upsert_node", projection, self.get_node(projection.node_id)
-        )
-        self._staged.nodes[projection.node_id] = projection
+        node_id = projection.node_id
+        staged = self._staged.nodes
+        previous = staged.get(node_id)
+        if previous is None:
+            previous = self._committed.nodes.get(node_id)
+        checks.check_projection("StoreRegistrationMemory.upsert_node", projection, previous)
+        staged[node_id] = projection
 
     def claim_expired(
         self, now: datetime, limit: int, partition: ModelPartition
@@ -137,15 +153,25 @@ class _MemoryTransaction:
         require_aware(now, "StoreRegistrationMemory.claim_expired(now)")
         if limit <= 0:
             return []
-        merged = {**self._committed.nodes, **self._staged.nodes}
-        due = [
+        active = EnumRegistrationState.ACTIVE
+        staged = self._staged.nodes
+        # the committed rows this transaction did not rewrite, then its own rows
+        overdue = [
             node
-            for node in merged.values()
-            if node.state is EnumRegistrationState.ACTIVE
+            for node in self._committed.nodes.values()
+            if node.state is active
             and node.liveness_deadline is not None
             and node.liveness_deadline < now
-            and partition.owns(node.node_id)
+            and node.node_id not in staged
         ]
+        overdue.extend(
+            node
+            for node in staged.values()
+            if node.state is active
+            and node.liveness_deadline is not None
+            and node.liveness_deadline < now
+        )
+        due = [node for node in overdue if partition.owns(node.node_id)]
         due.sort(key=lambda node: (node.liveness_deadline, str(node.node_id)))
         return due[:limit]
 

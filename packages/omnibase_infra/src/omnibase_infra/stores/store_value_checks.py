@@ -41,26 +41,70 @@ def check_projection(
 ) -> None:
     """Raise :class:`ModelStoreDataError` unless every value of ``node`` is storable.
 
-    Mappings and instants that are the very objects of ``previous`` (a row derived from it with
-    a few fields changed, already checked when it was written) are not checked again.
+    Values that are the very objects of ``previous`` (a row derived from it with a few fields
+    changed, already checked when it was written) are not checked again: a check is a pure
+    function of an immutable value, so such a value passes now as it passed then. The first
+    problem is reported in field order (texts, epoch, instants, capabilities, endpoints).
     """
-    problem = text_violation(node.node_name) or text_violation(node.node_version)
-    problem = problem or integer_violation(node.epoch)
-    for moment, before in (
-        (node.registered_at, previous and previous.registered_at),
-        (node.last_heartbeat_at, previous and previous.last_heartbeat_at),
-        (node.liveness_deadline, previous and previous.liveness_deadline),
-        (node.last_introspection_at, previous and previous.last_introspection_at),
-        (node.updated_at, previous and previous.updated_at),
-    ):
-        if problem is None and moment is not None and moment is not before:
-            problem = instant_violation(moment)
-    if problem is None and (previous is None or node.capabilities is not previous.capabilities):
-        problem = find_violation(node.capabilities, "capabilities")
-    if problem is None and (previous is None or node.endpoints is not previous.endpoints):
-        problem = find_violation(node.endpoints, "endpoints")
+    problem = _row_problem(node) if previous is None else _changed_row_problem(node, previous)
     if problem is not None:
         raise refuse(where, f"the row of node {node.node_id}", problem)
+
+
+def _row_problem(node: ModelRegistrationProjection) -> str | None:
+    """The first value of ``node`` beyond the wire limits, or ``None``."""
+    problem = text_violation(node.node_name) or text_violation(node.node_version)
+    problem = problem or integer_violation(node.epoch)
+    for moment in (
+        node.registered_at,
+        node.last_heartbeat_at,
+        node.liveness_deadline,
+        node.last_introspection_at,
+        node.updated_at,
+    ):
+        if problem is None and moment is not None:
+            problem = instant_violation(moment)
+    problem = problem or find_violation(node.capabilities, "capabilities")
+    return problem or find_violation(node.endpoints, "endpoints")
+
+
+def _changed_row_problem(
+    node: ModelRegistrationProjection, previous: ModelRegistrationProjection
+) -> str | None:
+    """:func:`_row_problem` for the values of ``node`` that are not those of ``previous``."""
+    problem = None
+    if node.node_name is not previous.node_name:
+        problem = text_violation(node.node_name)
+    if problem is None and node.node_version is not previous.node_version:
+        problem = text_violation(node.node_version)
+    if problem is None and node.epoch is not previous.epoch:
+        problem = integer_violation(node.epoch)
+    if problem is None:
+        problem = _instants_problem(node, previous)
+    if problem is None and node.capabilities is not previous.capabilities:
+        problem = find_violation(node.capabilities, "capabilities")
+    if problem is None and node.endpoints is not previous.endpoints:
+        problem = find_violation(node.endpoints, "endpoints")
+    return problem
+
+
+def _instants_problem(
+    node: ModelRegistrationProjection, previous: ModelRegistrationProjection
+) -> str | None:
+    """The first instant of ``node`` that is new (not the object of ``previous``) and not
+    storable, or ``None``."""
+    for moment, before in (
+        (node.registered_at, previous.registered_at),
+        (node.last_heartbeat_at, previous.last_heartbeat_at),
+        (node.liveness_deadline, previous.liveness_deadline),
+        (node.last_introspection_at, previous.last_introspection_at),
+        (node.updated_at, previous.updated_at),
+    ):
+        if moment is not before and moment is not None:
+            problem = instant_violation(moment)
+            if problem is not None:
+                return problem
+    return None
 
 
 def check_instant(where: str, what: str, moment: datetime) -> None:

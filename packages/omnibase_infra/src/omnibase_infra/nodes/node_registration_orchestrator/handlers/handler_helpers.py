@@ -7,9 +7,9 @@ writes, so nothing here touches a store.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from time import perf_counter
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -19,7 +19,7 @@ from omnibase_core.models.dispatch import ModelHandlerOutput
 from omnibase_core.models.events import ModelEventEnvelope
 from omnibase_infra.enums import EnumDeadLetterReason, EnumLifecycleEventType
 from omnibase_infra.models import ModelLifecycleEvent, ModelRegistrationProjection
-from omnibase_infra.models.trusted_models import construct_trusted
+from omnibase_infra.models.trusted_models import construct_trusted_exact
 from omnibase_infra.nodes.node_registration_orchestrator.enums import (
     EnumRegistrationIgnoreReason as Ignored,
 )
@@ -130,7 +130,7 @@ def build_output(
 
     Every value is of its declared type by construction, so the output is built without
     validation (:mod:`omnibase_infra.models.trusted_models`)."""
-    return construct_trusted(
+    return construct_trusted_exact(
         ModelHandlerOutput,
         {
             "handler_id": handler_id,
@@ -139,14 +139,14 @@ def build_output(
             "events": tuple(events),
             "intents": tuple(intents),
             "ignored_reason": ignored_reason,
-            "processing_time_ms": max(0.0, (time.perf_counter() - started) * 1000.0),
+            "processing_time_ms": max(0.0, (perf_counter() - started) * 1000.0),
         },
     )
 
 
 def upsert_intent(row: ModelRegistrationProjection) -> ModelIntentUpsertNode:
     """The intent writing ``row``, a projection built or derived from validated values."""
-    return construct_trusted(ModelIntentUpsertNode, {"projection": row})
+    return construct_trusted_exact(ModelIntentUpsertNode, {"projection": row})
 
 
 def iso(moment: datetime | None) -> str | None:

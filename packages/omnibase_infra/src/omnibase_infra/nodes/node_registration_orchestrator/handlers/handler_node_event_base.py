@@ -49,6 +49,7 @@ class HandlerNodeEventBase(Generic[NodeEventT]):
         self._settings = settings
         self._handler_id = handler_id
         self._payload_type = payload_type
+        self._max_clock_skew = settings.max_clock_skew
 
     @property
     def handler_id(self) -> str:
@@ -76,12 +77,15 @@ class HandlerNodeEventBase(Generic[NodeEventT]):
         Raises ``ModelMessageRefusedError`` for a payload of another type
         (``invalid_payload``) or a timestamp beyond the clock-skew limit (``clock_skew``).
         """
-        payload = require_payload(envelope, self._payload_type, self._handler_id)
-        check_clock_skew(
-            payload.timestamp,
-            envelope.envelope_timestamp,
-            self._settings.max_clock_skew,
-            handler_id=self._handler_id,
-            envelope_id=envelope.envelope_id,
-        )
+        payload: NodeEventT = envelope.payload
+        if not isinstance(payload, self._payload_type):
+            require_payload(envelope, self._payload_type, self._handler_id)  # raises
+        if payload.timestamp - envelope.envelope_timestamp > self._max_clock_skew:
+            check_clock_skew(  # raises
+                payload.timestamp,
+                envelope.envelope_timestamp,
+                self._max_clock_skew,
+                handler_id=self._handler_id,
+                envelope_id=envelope.envelope_id,
+            )
         return payload

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+from time import perf_counter
 from typing import Any
 
 from omnibase_core.models.dispatch import ModelHandlerOutput
@@ -54,6 +54,7 @@ class HandlerNodeHeartbeat(HandlerNodeEventBase[ModelNodeHeartbeatEvent]):
             handler_id="handler-node-heartbeat",
             payload_type=ModelNodeHeartbeatEvent,
         )
+        self._liveness_window = settings.liveness_window
 
     async def handle(
         self, envelope: ModelEventEnvelope[Any], txn: ProtocolRegistrationTransaction
@@ -64,24 +65,26 @@ class HandlerNodeHeartbeat(HandlerNodeEventBase[ModelNodeHeartbeatEvent]):
         ``ModelMessageRefusedError`` for a payload of another type (``invalid_payload``) or a
         timestamp beyond the clock-skew limit (``clock_skew``), and what the store raises.
         """
-        started = time.perf_counter()
+        started = perf_counter()
         beat = self._accept(envelope)
         now = envelope.envelope_timestamp
         current = txn.get_node(beat.node_id)
-        if current is not None and beat.epoch < current.epoch:
-            reason = stale_epoch_reason("heartbeat", beat.epoch, current.epoch)
-            return build_output(self.handler_id, envelope, started, ignored_reason=reason)
-
-        if current is not None and current.state is EnumRegistrationState.ACTIVE:
-            row = replace_trusted(
-                current,
-                last_heartbeat_at=latest(current.last_heartbeat_at, beat.timestamp),
-                liveness_deadline=latest(
-                    current.liveness_deadline, now + self._settings.liveness_window
-                ),
-                updated_at=now,
-            )
-            return build_output(self.handler_id, envelope, started, intents=[upsert_intent(row)])
+        if current is not None:
+            if beat.epoch < current.epoch:
+                reason = stale_epoch_reason("heartbeat", beat.epoch, current.epoch)
+                return build_output(self._handler_id, envelope, started, ignored_reason=reason)
+            if current.state is EnumRegistrationState.ACTIVE:
+                row = replace_trusted(
+                    current,
+                    last_heartbeat_at=latest(current.last_heartbeat_at, beat.timestamp),
+                    liveness_deadline=latest(
+                        current.liveness_deadline, now + self._liveness_window
+                    ),
+                    updated_at=now,
+                )
+                return build_output(
+                    self._handler_id, envelope, started, intents=(upsert_intent(row),)
+                )
 
         requested_at = txn.get_introspection_requested_at(beat.node_id)
         if requested_at is not None and now - requested_at < self._settings.liveness_interval:
