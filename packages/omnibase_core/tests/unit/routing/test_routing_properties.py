@@ -216,7 +216,11 @@ def test_routing_an_envelope_agrees_with_routing_its_key(
     router._init_handler_routing(routing, registry)
     for payload_type, operation, topic, category in envelopes:
         envelope = ModelEventEnvelope[Any].model_construct(
-            payload_type=payload_type, operation=operation, topic=topic, category=category
+            payload_type=payload_type,
+            operation=operation,
+            topic=topic,
+            category=category,
+            payload=None,
         )
 
         def full_path(envelope: Any = envelope) -> list[Any]:

@@ -42,7 +42,7 @@ _instant_st = st.one_of(
     ),
     st.datetimes(timezones=st.sampled_from([UTC, timezone(timedelta(hours=-3))])),
 )
-_mapping_st = st.one_of(
+_mapping_st: st.SearchStrategy[dict[str, Any]] = st.one_of(
     st.just({}),
     st.dictionaries(
         st.sampled_from(["db", "http", "a\x00"]),
