@@ -91,39 +91,23 @@ class CachedNode(NamedTuple):
     params: tuple[Any, ...]
 
 
-def node_params(
-    node: ModelRegistrationProjection, previous: CachedNode | None
-) -> tuple[tuple[Any, ...], CachedNode]:
-    """Parameters of :data:`UPSERT_NODE` for ``node`` and its cache entry.
+def cached_node(node: ModelRegistrationProjection, previous: CachedNode | None) -> CachedNode:
+    """The cache entry of ``node``, its stored values being the parameters of
+    :data:`UPSERT_NODE`.
 
     ``previous`` is the node's current row (the same ``node_id``): a value that is the very
     object of its row (a projection derived from it with a few fields changed) reuses the
-    stored form instead of converting it again.
+    stored form instead of converting it again. Raises what the JSON encoder raises for a
+    mapping it cannot write.
     """
     if previous is None:
-        params = (
-            str(node.node_id),
-            node.node_name,
-            node.state.value,
-            node.node_type.value,
-            node.node_version,
-            node.epoch,
-            _dumps(node.capabilities),
-            _dumps(node.endpoints),
-            to_db_micros(node.registered_at),
-            _opt_micros(node.last_heartbeat_at),
-            _opt_micros(node.liveness_deadline),
-            _opt_micros(node.last_introspection_at),
-            to_db_micros(node.updated_at),
-            partition_hash(node.node_id),
-        )
-        return params, CachedNode(node, params)
+        return CachedNode(node, _fresh_params(node))
     old, last = previous.projection, previous.params
     params = (
         last[0],
         node.node_name,
-        node.state.value,
-        node.node_type.value,
+        last[2] if node.state is old.state else node.state.value,
+        last[3] if node.node_type is old.node_type else node.node_type.value,
         node.node_version,
         node.epoch,
         last[6] if node.capabilities is old.capabilities else _dumps(node.capabilities),
@@ -141,7 +125,26 @@ def node_params(
         last[12] if node.updated_at is old.updated_at else to_db_micros(node.updated_at),
         partition_hash(node.node_id) if last[13] is None else last[13],
     )
-    return params, CachedNode(node, params)
+    return CachedNode(node, params)
+
+
+def _fresh_params(node: ModelRegistrationProjection) -> tuple[Any, ...]:
+    return (
+        str(node.node_id),
+        node.node_name,
+        node.state.value,
+        node.node_type.value,
+        node.node_version,
+        node.epoch,
+        _dumps(node.capabilities),
+        _dumps(node.endpoints),
+        to_db_micros(node.registered_at),
+        _opt_micros(node.last_heartbeat_at),
+        _opt_micros(node.liveness_deadline),
+        _opt_micros(node.last_introspection_at),
+        to_db_micros(node.updated_at),
+        partition_hash(node.node_id),
+    )
 
 
 def cached_node_from_row(row: tuple[Any, ...]) -> CachedNode:

@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn, cast
 from urllib.parse import parse_qsl
-from uuid import UUID
 
 from omnibase_core.enums import EnumCoreErrorCode
 from omnibase_core.models.errors import ModelOnexError
@@ -110,7 +109,7 @@ class StoreRegistrationSqlite:
         self._write: sqlite3.Connection | None = None
         self._read: sqlite3.Connection | None = None
         self._read_lock = self._write_lock
-        self._node_cache: dict[UUID, rows.CachedNode] = {}
+        self._node_cache: dict[int, rows.CachedNode] = {}  # by node_id.int
         self._serving = threading.Lock()  # held while a lease manager of :memory: is open
         self._data_version = -1
         if self._path != _MEMORY:
@@ -310,6 +309,7 @@ class StoreRegistrationSqlite:
             with self._transactions.holding(txn):
                 try:
                     yield txn
+                    txn.flush()
                     connection.execute("COMMIT")
                     txn.publish_to_cache()
                 except BaseException as exc:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn
 from uuid import UUID
 
 from omnibase_core.enums import EnumCoreErrorCode
@@ -26,8 +26,6 @@ from omnibase_infra.stores.model_lease_lost_error import ModelLeaseLostError
 from omnibase_infra.stores.model_store_data_error import ModelStoreDataError
 from omnibase_infra.stores.timestamps import from_db_micros, require_aware, to_db_micros
 
-T = TypeVar("T")
-
 _GET_OUTCOME = "SELECT outcome FROM inbox WHERE envelope_id = ?"
 _RECORD_OUTCOME = (
     "INSERT OR IGNORE INTO inbox (envelope_id, outcome, reason, processed_at) VALUES (?, ?, ?, ?)"
@@ -45,6 +43,7 @@ _SET_LEASE = "INSERT OR REPLACE INTO leases (name, token, owner, acquired_at) VA
 _GET_CURSOR = "SELECT sequence FROM relay_cursors WHERE name = ?"
 _SET_CURSOR = "INSERT OR REPLACE INTO relay_cursors (name, sequence) VALUES (?, ?)"
 _SAVEPOINT = "onex_message"
+_ABSENT: Any = object()  # an overlay key that had no entry
 #: What SQLite and the driver raise for a value they cannot hold (an integer beyond 64 bits, an
 #: unencodable string, a non-finite number or non-JSON value in a document, an oversized value).
 _DATA_ERRORS = (OverflowError, UnicodeError, ValueError, TypeError, sqlite3.DataError)
@@ -63,22 +62,61 @@ class _FinishedCursor:
     executemany = execute
 
 
+class _FinishedWrites:
+    """Stands in for the kept writes once the transaction has ended: a late write fails
+    clearly instead of being kept for a flush that never comes."""
+
+    def __setitem__(self, _key: Any, _value: Any) -> NoReturn:
+        _FinishedCursor().execute()
+
+    def append(self, _value: Any) -> NoReturn:
+        _FinishedCursor().execute()
+
+    def extend(self, _values: Any) -> NoReturn:
+        _FinishedCursor().execute()
+
+    def __bool__(self) -> bool:
+        return False
+
+
+_FINISHED_WRITES: Any = _FinishedWrites()
+
+
 class StoreRegistrationSqliteTransaction:
     """A ``BEGIN IMMEDIATE`` transaction on the store's connection (it holds the write lock).
 
-    Every write runs its statement at once on one reused cursor (statements are prepared once
-    and cached by the connection), so SQL reads see the transaction's own writes. Node rows are
-    also kept as models: those written here (staged, handed to the store's cache on commit,
-    dropped on rollback) and the store's cache of committed rows, which the store empties when
-    another connection has committed since (``PRAGMA data_version``). SQLite locks the
-    whole database for a writer, so every row read here is locked until commit and
-    :meth:`claim_expired` never meets a row locked by someone else.
+    The writes of the busy tables (node rows, inbox records, outbox events, dead letters) are
+    kept in the transaction and sent with one ``executemany`` per table (:meth:`flush`) before
+    anything could read them through SQL: before a claim (which reads node rows), at the start
+    and at the end of a savepoint (so a rollback removes the block's writes only, and a value
+    SQLite refuses is refused inside the message that wrote it) and before commit. Reads of
+    those tables see the transaction's own writes through its overlay: the node rows written
+    here (staged as models, handed to the store's cache on commit, dropped on rollback) and
+    the inbox outcomes read or recorded here. Every other statement runs at once on one reused
+    cursor (statements are prepared once and cached by the connection). Committed node rows are
+    read from the store's cache of models, which the store empties when another connection has
+    committed since (``PRAGMA data_version``). SQLite locks the whole database for a writer, so
+    nothing another process writes can change what this transaction read, every row read here
+    is locked until commit and :meth:`claim_expired` never meets a row locked by someone else.
     """
 
-    def __init__(self, connection: sqlite3.Connection, cache: dict[UUID, rows.CachedNode]) -> None:
+    def __init__(self, connection: sqlite3.Connection, cache: dict[int, rows.CachedNode]) -> None:
         self._cursor: sqlite3.Cursor | _FinishedCursor = connection.cursor()
         self._cache = cache
-        self._staged: dict[UUID, rows.CachedNode] = {}
+        #: Node rows written here, by ``node_id.int`` (an ``int`` hashes in C, a UUID in Python).
+        self._staged: dict[int, rows.CachedNode] = {}
+        #: Inbox outcomes read or recorded here, by ``envelope_id.int``: the outcome (``None``:
+        #: none recorded) and the envelope id as stored.
+        self._outcomes: dict[int, tuple[EnumMessageOutcome | None, str]] = {}
+        self._pending_nodes: dict[int, tuple[Any, ...]] = {}
+        self._pending_inbox: list[tuple[Any, ...]] = []
+        self._pending_events: list[tuple[Any, ...]] = []
+        self._pending_dead: list[tuple[Any, ...]] = []
+        #: While a savepoint is open: how to undo its overlay changes (mapping, key, old value).
+        self._undo: list[tuple[dict[int, Any], int, Any]] | None = None
+        self._failure: ModelStoreDataError | None = None
+        self._processed_at: datetime | None = None  # the last checked ``processed_at`` ...
+        self._processed_micros = 0  # ... and its stored form
 
     def publish_to_cache(self) -> None:
         """After a commit: the rows this transaction wrote become the cache's committed rows."""
@@ -88,6 +126,9 @@ class StoreRegistrationSqliteTransaction:
         """Make any later use of this transaction raise ``INVALID_STATE``."""
         self._cursor = _FinishedCursor()
         self._staged = {}
+        self._outcomes = {}
+        self._pending_nodes = self._pending_inbox = _FINISHED_WRITES
+        self._pending_events = self._pending_dead = _FINISHED_WRITES
 
     # --- fencing and the relay cursor -----------------------------------------------------------
     def check_lease(self, name: str, token: int) -> None:
@@ -118,35 +159,106 @@ class StoreRegistrationSqliteTransaction:
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         """A SQL ``SAVEPOINT`` around the block: if it raises ``ModelStoreDataError``, every
-        write made in it is rolled back (rows, events, inbox records, dead letters, staged node
-        models) and the error propagates; the transaction stays usable. Any other error
-        propagates as is (the whole transaction then rolls back)."""
+        write made in it is rolled back (rows, events, inbox records, dead letters, and the
+        overlay of staged node rows and recorded outcomes) and the error propagates; the
+        transaction stays usable. The block's writes are sent before it ends, so a value SQLite
+        refuses is refused inside it. Any other error propagates as is (the whole transaction
+        then rolls back)."""
+        self.flush()  # earlier writes are not the block's: its rollback must keep them
         self._cursor.execute(f"SAVEPOINT {_SAVEPOINT}")
-        staged = dict(self._staged)
+        outer, self._undo = self._undo, []
         try:
             yield
+            self.flush()
         except ModelStoreDataError:
             self._cursor.execute(f"ROLLBACK TO {_SAVEPOINT}")
             self._cursor.execute(f"RELEASE {_SAVEPOINT}")
-            self._staged = staged
+            for mapping, key, old in reversed(self._undo):
+                if old is _ABSENT:
+                    del mapping[key]
+                else:
+                    mapping[key] = old
+            self._undo = outer
+            self._clear_pending()
+            self._failure = None
+            raise
+        except BaseException:
+            self._close_undo(outer)  # the whole transaction rolls back
             raise
         self._cursor.execute(f"RELEASE {_SAVEPOINT}")
+        self._close_undo(outer)
 
-    @staticmethod
-    def _writing(method: str, what: str | Callable[[], str], write: Callable[[], T]) -> T:
-        """Run ``write``; a value SQLite cannot hold becomes ``ModelStoreDataError`` naming
-        ``what`` (text, or a function making it, called only then)."""
+    def _close_undo(self, outer: list[tuple[dict[int, Any], int, Any]] | None) -> None:
+        """End a savepoint's undo log: an enclosing savepoint's rollback undoes it too."""
+        if outer is not None and self._undo:
+            outer.extend(self._undo)
+        self._undo = outer
+
+    # --- sending the kept writes ---------------------------------------------------------------
+    def flush(self) -> None:
+        """Send the kept writes, one ``executemany`` per table, in the order they were made.
+
+        Raises ``ModelStoreDataError`` naming the first value SQLite cannot hold, with the
+        message the write itself would have raised; the transaction is then unusable (every
+        later flush, and so the commit, raises it again) unless a savepoint rolls it back.
+        """
+        if self._failure is not None:
+            raise self._failure
+        if self._pending_nodes:
+            self._send("upsert_node", rows.UPSERT_NODE, list(self._pending_nodes.values()))
+            self._pending_nodes.clear()
+        if self._pending_inbox:
+            self._send("record_outcome", _RECORD_OUTCOME, self._pending_inbox)
+            self._pending_inbox = []
+        if self._pending_dead:
+            self._send("add_dead_letter", rows.INSERT_DEAD_LETTER, self._pending_dead)
+            self._pending_dead = []
+        if self._pending_events:
+            self._send("append_events", rows.INSERT_EVENT, self._pending_events)
+            self._pending_events = []
+
+    def _send(self, method: str, sql: str, params: list[tuple[Any, ...]]) -> None:
         try:
-            return write()
+            self._cursor.executemany(sql, params)
         except _DATA_ERRORS as exc:
-            named = what if isinstance(what, str) else what()
-            raise checks.refuse(f"StoreRegistrationSqlite.{method}", named, str(exc)) from exc
+            self._clear_pending()
+            self._failure = self._refusal(method, params, exc)
+            raise self._failure from exc
+
+    def _refusal(
+        self, method: str, params: list[tuple[Any, ...]], exc: Exception
+    ) -> ModelStoreDataError:
+        """The error of the first row of ``params`` SQLite cannot bind (found by binding each
+        row alone in a statement that writes nothing), named as its write names it."""
+        probe = f"SELECT {', '.join('?' * len(params[0]))}"
+        for row in params:
+            try:
+                self._cursor.execute(probe, row)
+            except _DATA_ERRORS as row_exc:
+                return checks.refuse(
+                    f"StoreRegistrationSqlite.{method}", _named(method, row), str(row_exc)
+                )
+        return checks.refuse(
+            f"StoreRegistrationSqlite.{method}", _named(method, params[0]), str(exc)
+        )
+
+    def _clear_pending(self) -> None:
+        self._pending_nodes.clear()
+        self._pending_inbox = []
+        self._pending_events = []
+        self._pending_dead = []
 
     # --- inbox ---------------------------------------------------------------------------------
     def get_outcome(self, envelope_id: UUID) -> EnumMessageOutcome | None:
-        """The recorded outcome of ``envelope_id`` or ``None``."""
-        row = self._cursor.execute(_GET_OUTCOME, (str(envelope_id),)).fetchone()
-        return None if row is None else EnumMessageOutcome(row[0])
+        """The recorded outcome of ``envelope_id`` (recorded here or committed) or ``None``."""
+        known = self._outcomes.get(envelope_id.int)
+        if known is not None:
+            return known[0]
+        stored = str(envelope_id)
+        row = self._cursor.execute(_GET_OUTCOME, (stored,)).fetchone()
+        outcome = None if row is None else EnumMessageOutcome(row[0])
+        self._outcomes[envelope_id.int] = (outcome, stored)  # a read: true after any rollback
+        return outcome
 
     def record_outcome(
         self,
@@ -155,56 +267,68 @@ class StoreRegistrationSqliteTransaction:
         reason: str | None,
         processed_at: datetime,
     ) -> bool:
-        """Insert the inbox record; ``False`` when ``envelope_id`` already had one."""
-        require_aware(processed_at, "StoreRegistrationSqlite.record_outcome(processed_at)")
-        checks.check_text("StoreRegistrationSqlite.record_outcome", "the reason", reason)
-        checks.check_instant("StoreRegistrationSqlite.record_outcome", "processed_at", processed_at)
-        params = (
-            str(envelope_id),
-            EnumMessageOutcome(outcome).value,
-            reason,
-            to_db_micros(processed_at),
-        )
-        cursor = self._writing(
-            "record_outcome",
-            lambda: f"the outcome of {envelope_id}",
-            lambda: self._cursor.execute(_RECORD_OUTCOME, params),
-        )
-        return cursor.rowcount == 1
+        """Record the outcome (sent with the transaction's other writes); ``False`` when
+        ``envelope_id`` already had one."""
+        if processed_at is not self._processed_at:  # one instant per batch: checked once
+            require_aware(processed_at, "StoreRegistrationSqlite.record_outcome(processed_at)")
+            checks.check_text("StoreRegistrationSqlite.record_outcome", "the reason", reason)
+            checks.check_instant(
+                "StoreRegistrationSqlite.record_outcome", "processed_at", processed_at
+            )
+            self._processed_micros = to_db_micros(processed_at)
+            self._processed_at = processed_at
+        elif reason is not None:
+            checks.check_text("StoreRegistrationSqlite.record_outcome", "the reason", reason)
+        if type(outcome) is not EnumMessageOutcome:
+            outcome = EnumMessageOutcome(outcome)
+        key = envelope_id.int
+        known = self._outcomes.get(key)
+        if known is None:
+            self.get_outcome(envelope_id)
+            known = self._outcomes[key]
+        if known[0] is not None:
+            return False
+        stored = known[1]
+        self._pending_inbox.append((stored, outcome._value_, reason, self._processed_micros))
+        if self._undo is not None:
+            self._undo.append((self._outcomes, key, known))
+        self._outcomes[key] = (outcome, stored)
+        return True
 
     # --- nodes ---------------------------------------------------------------------------------
     def get_node(self, node_id: UUID) -> ModelRegistrationProjection | None:
         """The node's row or ``None``: this transaction's write, else the committed row (from
         the store's cache when it holds it, else read and cached)."""
-        entry = self._staged.get(node_id) or self._cache.get(node_id)
+        key = node_id.int
+        entry = self._staged.get(key) or self._cache.get(key)
         if entry is None:
             row = self._cursor.execute(rows.SELECT_NODE, (str(node_id),)).fetchone()
             if row is None:
                 return None
             entry = rows.cached_node_from_row(row)
-            self._cache[node_id] = entry
+            self._cache[key] = entry
         return entry.projection
 
     def upsert_node(self, projection: ModelRegistrationProjection) -> None:
-        """Insert or replace the node's row."""
+        """Insert or replace the node's row (sent with the transaction's other writes)."""
         node_id = projection.node_id
-        previous = self._staged.get(node_id) or self._cache.get(node_id)
+        key = node_id.int
+        previous = self._staged.get(key) or self._cache.get(key)
         checks.check_projection(
             "StoreRegistrationSqlite.upsert_node",
             projection,
             None if previous is None else previous.projection,
         )
-        params, entry = self._writing(
-            "upsert_node",
-            lambda: f"the row of node {node_id}",
-            lambda: rows.node_params(projection, previous),
-        )
-        self._writing(
-            "upsert_node",
-            lambda: f"the row of node {node_id}",
-            lambda: self._cursor.execute(rows.UPSERT_NODE, params),
-        )
-        self._staged[node_id] = entry
+        try:
+            entry = rows.cached_node(projection, previous)
+        except _DATA_ERRORS as exc:
+            raise checks.refuse(
+                "StoreRegistrationSqlite.upsert_node", f"the row of node {node_id}", str(exc)
+            ) from exc
+        self._pending_nodes[key] = entry.params
+        if self._undo is not None:
+            self._undo.append((self._staged, key, self._staged.get(key, _ABSENT)))
+        self._staged[key] = entry
 
     def claim_expired(
         self, now: datetime, limit: int, partition: ModelPartition
@@ -213,6 +337,7 @@ class StoreRegistrationSqliteTransaction:
         require_aware(now, "StoreRegistrationSqlite.claim_expired(now)")
         if limit <= 0:
             return []
+        self.flush()  # the claim reads node rows: they must include this transaction's
         if partition.count == 1:
             cursor = self._cursor.execute(rows.CLAIM_EXPIRED, (to_db_micros(now), limit))
         else:
@@ -268,24 +393,38 @@ class StoreRegistrationSqliteTransaction:
 
     # --- outputs -------------------------------------------------------------------------------
     def append_events(self, events: Sequence[ModelLifecycleEvent]) -> None:
-        """Append ``events`` to the outbox in order (one ``executemany``)."""
+        """Append ``events`` to the outbox in order (sent with the transaction's other writes)."""
         if events:
             checks.check_events("StoreRegistrationSqlite.append_events", list(events))
-            self._writing(
-                "append_events",
-                "the events",
-                lambda: self._cursor.executemany(
-                    rows.INSERT_EVENT, [rows.event_params(e) for e in events]
-                ),
-            )
+            try:
+                params = [rows.event_params(e) for e in events]
+            except _DATA_ERRORS as exc:
+                raise checks.refuse(
+                    "StoreRegistrationSqlite.append_events", "the events", str(exc)
+                ) from exc
+            self._pending_events.extend(params)
 
     def add_dead_letter(self, dead_letter: ModelDeadLetter) -> None:
         """Keep ``dead_letter``; a second add of the same ``dead_letter_id`` writes nothing."""
         checks.check_dead_letter("StoreRegistrationSqlite.add_dead_letter", dead_letter)
-        self._writing(
-            "add_dead_letter",
-            f"dead letter {dead_letter.dead_letter_id}",
-            lambda: self._cursor.execute(
-                rows.INSERT_DEAD_LETTER, rows.dead_letter_params(dead_letter)
-            ),
-        )
+        try:
+            params = rows.dead_letter_params(dead_letter)
+        except _DATA_ERRORS as exc:
+            raise checks.refuse(
+                "StoreRegistrationSqlite.add_dead_letter",
+                f"dead letter {dead_letter.dead_letter_id}",
+                str(exc),
+            ) from exc
+        self._pending_dead.append(params)
+
+
+def _named(method: str, row: tuple[Any, ...]) -> str:
+    """How the write ``method`` names the value it writes as ``row`` (whose first value is the
+    stored id), in its refusal."""
+    if method == "upsert_node":
+        return f"the row of node {row[0]}"
+    if method == "record_outcome":
+        return f"the outcome of {row[0]}"
+    if method == "add_dead_letter":
+        return f"dead letter {row[0]}"
+    return "the events"
