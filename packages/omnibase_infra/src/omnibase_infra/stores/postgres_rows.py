@@ -16,7 +16,8 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
+from uuid import UUID
 
 from omnibase_core.enums import EnumNodeKind
 from omnibase_infra.enums import (
@@ -133,8 +134,41 @@ SELECT_DEAD_LETTERS = (
 )
 
 
-def node_from_row(row: Sequence[Any]) -> ModelRegistrationProjection:
-    """The projection of a row selected with :data:`NODE_COLUMNS`."""
+class NodeDocuments(NamedTuple):
+    """A node's two JSON documents as last read from its row, and its partition hash: what
+    reading or writing the row again need not recompute while the row keeps these texts.
+
+    Per document: the text the row held, the value parsed from it, and the text this store
+    writes for that value (``None`` when it cannot write it, so a write raises as ever).
+    """
+
+    capabilities_text: str
+    capabilities: Any
+    capabilities_written: str | None
+    endpoints_text: str
+    endpoints: Any
+    endpoints_written: str | None
+    partition_hash: int | None
+
+
+#: Nodes remembered by a :data:`NodeMemo` before it starts over (bounds its memory).
+NODE_MEMO_LIMIT = 10_000
+NodeMemo = dict[UUID, NodeDocuments]
+"""Per node id, its :class:`NodeDocuments`. A read reuses a remembered value only when the
+row holds the very text it was parsed from, so whatever wrote the row, a read returns what
+parsing the row returns. A write reuses a remembered written text only for the very value
+parsed (documents are never changed in place: rows derived from a row share its documents),
+so it writes what encoding the value writes.
+"""
+
+
+def node_from_row(row: Sequence[Any], memo: NodeMemo | None = None) -> ModelRegistrationProjection:
+    """The projection of a row selected with :data:`NODE_COLUMNS`; with ``memo``, documents
+    whose text the node's row held when last read are not parsed again (and are shared)."""
+    if memo is None:
+        capabilities, endpoints = loads(row[6]), loads(row[7])
+    else:
+        capabilities, endpoints = _remembered_documents(row, memo)
     return construct_trusted(
         ModelRegistrationProjection,
         {
@@ -144,8 +178,8 @@ def node_from_row(row: Sequence[Any]) -> ModelRegistrationProjection:
             "node_type": EnumNodeKind(row[3]),
             "node_version": row[4],
             "epoch": row[5],
-            "capabilities": loads(row[6]),
-            "endpoints": loads(row[7]),
+            "capabilities": capabilities,
+            "endpoints": endpoints,
             "registered_at": row[8],
             "last_heartbeat_at": row[9],
             "liveness_deadline": row[10],
@@ -153,6 +187,40 @@ def node_from_row(row: Sequence[Any]) -> ModelRegistrationProjection:
             "updated_at": row[12],
         },
     )
+
+
+def _remembered_documents(row: Sequence[Any], memo: NodeMemo) -> tuple[Any, Any]:
+    """The row's capabilities and endpoints, parsed only if their text is not the one
+    ``memo`` holds for the node; ``memo`` then remembers the new ones."""
+    known = memo.get(row[0])
+    capabilities_text, endpoints_text = row[6], row[7]
+    if (
+        known is not None
+        and capabilities_text == known.capabilities_text
+        and endpoints_text == known.endpoints_text
+    ):
+        return known.capabilities, known.endpoints
+    capabilities, endpoints = loads(capabilities_text), loads(endpoints_text)
+    if len(memo) >= NODE_MEMO_LIMIT and known is None:
+        memo.clear()
+    memo[row[0]] = NodeDocuments(
+        capabilities_text,
+        capabilities,
+        _written(capabilities),
+        endpoints_text,
+        endpoints,
+        _written(endpoints),
+        None if known is None else known.partition_hash,
+    )
+    return capabilities, endpoints
+
+
+def _written(document: Any) -> str | None:
+    """The text this store writes for ``document``, ``None`` when it cannot write it."""
+    try:
+        return dumps(document)
+    except ENCODE_ERRORS:
+        return None
 
 
 def event_from_row(row: Sequence[Any]) -> ModelLifecycleEvent:
@@ -191,24 +259,51 @@ def dead_letter_from_row(row: Sequence[Any]) -> ModelDeadLetter:
     )
 
 
-def node_columns(nodes: Sequence[ModelRegistrationProjection]) -> tuple[list[Any], ...]:
-    """The parameters of :data:`UPSERT_NODES` for ``nodes``; raises what ``dumps`` raises."""
+def node_columns(
+    nodes: Sequence[ModelRegistrationProjection], memo: NodeMemo | None = None
+) -> tuple[list[Any], ...]:
+    """The parameters of :data:`UPSERT_NODES` for ``nodes``; raises what ``dumps`` raises.
+
+    With ``memo``, a document that is the very object last read from the node's row is
+    written as the text it was read from, and the partition hash is computed once per node.
+    """
+    documents = [_written_documents(n, memo) for n in nodes]
     return (
         uuid_array([n.node_id for n in nodes]),
-        [partition_hash(n.node_id) for n in nodes],
+        [d[2] for d in documents],
         text_array([n.node_name for n in nodes]),
         text_array([EnumRegistrationState(n.state).value for n in nodes]),
         text_array([EnumNodeKind(n.node_type).value for n in nodes]),
         text_array([n.node_version for n in nodes]),
         [n.epoch for n in nodes],
-        text_array([dumps(n.capabilities) for n in nodes]),
-        text_array([dumps(n.endpoints) for n in nodes]),
+        text_array([d[0] for d in documents]),
+        text_array([d[1] for d in documents]),
         [n.registered_at for n in nodes],
         [n.last_heartbeat_at for n in nodes],
         [n.liveness_deadline for n in nodes],
         [n.last_introspection_at for n in nodes],
         [n.updated_at for n in nodes],
     )
+
+
+def _written_documents(
+    node: ModelRegistrationProjection, memo: NodeMemo | None
+) -> tuple[str, str, int]:
+    """The node's capabilities text, endpoints text and partition hash for its row."""
+    known = None if memo is None else memo.get(node.node_id)
+    if memo is None or known is None:
+        return dumps(node.capabilities), dumps(node.endpoints), partition_hash(node.node_id)
+    capabilities = known.capabilities_written
+    if capabilities is None or node.capabilities is not known.capabilities:
+        capabilities = dumps(node.capabilities)
+    endpoints = known.endpoints_written
+    if endpoints is None or node.endpoints is not known.endpoints:
+        endpoints = dumps(node.endpoints)
+    partition = known.partition_hash
+    if partition is None:
+        partition = partition_hash(node.node_id)
+        memo[node.node_id] = known._replace(partition_hash=partition)
+    return capabilities, endpoints, partition
 
 
 def event_columns(events: Sequence[ModelLifecycleEvent]) -> tuple[list[Any], ...]:

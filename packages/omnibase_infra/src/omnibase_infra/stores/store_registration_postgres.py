@@ -135,6 +135,7 @@ class StoreRegistrationPostgres:
         self._connections: list[psycopg.Connection[Any]] = []
         self._lock = threading.Lock()
         self._schema_version: int | None = None
+        self._node_memo: rows.NodeMemo = {}
         self._closed = False
 
     @property
@@ -304,7 +305,9 @@ class StoreRegistrationPostgres:
         self._ensure_migrated()
         self._transactions.require_none_open()
         conn = self._thread_connection("txn_conn", autocommit=False)
-        with self._transactions.holding(StoreRegistrationPostgresTransaction(self, conn)) as txn:
+        with self._transactions.holding(
+            StoreRegistrationPostgresTransaction(self, conn, self._node_memo)
+        ) as txn:
             try:
                 yield txn
                 if txn.failure is not None:

@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any, NoReturn
 from uuid import UUID
 
@@ -61,12 +62,19 @@ class StoreRegistrationPostgresTransaction:
     """One open database transaction of :class:`StoreRegistrationPostgres`.
 
     ``_known_*`` hold what this transaction has read or written (so repeated reads cost no round
-    trip); ``_pending_*`` hold writes not yet sent, flushed by :meth:`flush`.
+    trip); ``_pending_*`` hold writes not yet sent, flushed by :meth:`flush`. ``node_memo`` is
+    the store's :data:`postgres_rows.NodeMemo`, shared by its transactions.
     """
 
-    def __init__(self, store: StoreRegistrationPostgres, conn: psycopg.Connection[Any]) -> None:
+    def __init__(
+        self,
+        store: StoreRegistrationPostgres,
+        conn: psycopg.Connection[Any],
+        node_memo: rows.NodeMemo,
+    ) -> None:
         self._store = store
         self._conn = conn
+        self._node_memo = node_memo
         self._cur = conn.cursor()
         self.failure: ModelOnexError | None = None
         self._known_nodes: dict[UUID, ModelRegistrationProjection | None] = {}
@@ -203,7 +211,7 @@ class StoreRegistrationPostgresTransaction:
                 (uuid_array(nodes),),
             ).fetchall()
             for row in locked:  # ids without a row stay unknown: get_node locks their key
-                self._known_nodes[row[0]] = rows.node_from_row(row)
+                self._known_nodes[row[0]] = rows.node_from_row(row, self._node_memo)
 
     # --- inbox ---------------------------------------------------------------------------------
     def get_outcome(self, envelope_id: UUID) -> EnumMessageOutcome | None:
@@ -250,7 +258,7 @@ class StoreRegistrationPostgresTransaction:
         if row is None:
             self._lock_key("get_node", rows.NODE_LOCKS, str(node_id))
             row = self._execute("get_node", rows.SELECT_NODE, (node_id,)).fetchone()
-        node = None if row is None else rows.node_from_row(row)
+        node = None if row is None else rows.node_from_row(row, self._node_memo)
         self._known_nodes[node_id] = node
         return node
 
@@ -283,7 +291,7 @@ class StoreRegistrationPostgresTransaction:
             "ORDER BY liveness_deadline, node_id LIMIT %s FOR UPDATE SKIP LOCKED"
         )
         due = self._execute("claim_expired", query, [*params, limit]).fetchall()
-        nodes = [rows.node_from_row(row) for row in due]
+        nodes = [rows.node_from_row(row, self._node_memo) for row in due]
         for node in nodes:
             self._known_nodes[node.node_id] = node
         return nodes
@@ -374,7 +382,8 @@ class StoreRegistrationPostgresTransaction:
         if self._pending_nodes:
             nodes = list(self._pending_nodes.values())
             self._pending_nodes.clear()
-            self._execute("flush", rows.UPSERT_NODES, self._columns(rows.node_columns, nodes))
+            columns = self._columns(partial(rows.node_columns, memo=self._node_memo), nodes)
+            self._execute("flush", rows.UPSERT_NODES, columns)
         if self._pending_requests:
             requests = self._pending_requests.copy()
             self._pending_requests.clear()
