@@ -162,6 +162,11 @@ so it writes what encoding the value writes.
 """
 
 
+#: Enum members by stored value (a lookup, not an enum call, per row).
+_STATES = {member.value: member for member in EnumRegistrationState}
+_KINDS = {member.value: member for member in EnumNodeKind}
+
+
 def node_from_row(row: Sequence[Any], memo: NodeMemo | None = None) -> ModelRegistrationProjection:
     """The projection of a row selected with :data:`NODE_COLUMNS`; with ``memo``, documents
     whose text the node's row held when last read are not parsed again (and are shared)."""
@@ -174,8 +179,8 @@ def node_from_row(row: Sequence[Any], memo: NodeMemo | None = None) -> ModelRegi
         {
             "node_id": row[0],
             "node_name": row[1],
-            "state": EnumRegistrationState(row[2]),
-            "node_type": EnumNodeKind(row[3]),
+            "state": _STATES.get(row[2]) or EnumRegistrationState(row[2]),
+            "node_type": _KINDS.get(row[3]) or EnumNodeKind(row[3]),
             "node_version": row[4],
             "epoch": row[5],
             "capabilities": capabilities,

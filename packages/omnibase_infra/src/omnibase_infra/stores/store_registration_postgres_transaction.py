@@ -88,6 +88,8 @@ class StoreRegistrationPostgresTransaction:
         self._pending_events: list[ModelLifecycleEvent] = []
         self._pending_dead: dict[UUID, ModelDeadLetter] = {}
         self._outbox_locked = False
+        #: The last ``processed_at`` :meth:`record_outcome` found storable (checked once).
+        self._checked_processed_at: datetime | None = None
 
     # --- plumbing ------------------------------------------------------------------------------
     def _execute(self, method: str, query: str, params: Sequence[Any]) -> psycopg.Cursor[Any]:
@@ -216,8 +218,10 @@ class StoreRegistrationPostgresTransaction:
     # --- inbox ---------------------------------------------------------------------------------
     def get_outcome(self, envelope_id: UUID) -> EnumMessageOutcome | None:
         """The recorded outcome of ``envelope_id`` (own or committed), or ``None``."""
-        if envelope_id in self._known_outcomes:
+        try:
             return self._known_outcomes[envelope_id]
+        except KeyError:
+            pass
         row = self._execute(
             "get_outcome", "SELECT outcome FROM inbox WHERE envelope_id = %s", (envelope_id,)
         ).fetchone()
@@ -237,14 +241,19 @@ class StoreRegistrationPostgresTransaction:
         A record made by another process that commits after this transaction looked is caught
         at commit, which then raises a retryable ``ModelStoreUnavailableError``.
         """
-        require_aware(processed_at, "StoreRegistrationPostgres.record_outcome")
+        checked = processed_at is self._checked_processed_at  # a batch shares one instant
+        if not checked:
+            require_aware(processed_at, "StoreRegistrationPostgres.record_outcome")
         checks.check_text("StoreRegistrationPostgres.record_outcome", "the reason", reason)
-        checks.check_instant(
-            "StoreRegistrationPostgres.record_outcome", "processed_at", processed_at
-        )
+        if not checked:
+            checks.check_instant(
+                "StoreRegistrationPostgres.record_outcome", "processed_at", processed_at
+            )
+            self._checked_processed_at = processed_at
         if self.get_outcome(envelope_id) is not None:
             return False
-        outcome = EnumMessageOutcome(outcome)
+        if type(outcome) is not EnumMessageOutcome:
+            outcome = EnumMessageOutcome(outcome)
         self._known_outcomes[envelope_id] = outcome
         self._pending_inbox[envelope_id] = (outcome, reason, processed_at)
         return True
@@ -252,8 +261,10 @@ class StoreRegistrationPostgresTransaction:
     # --- nodes ---------------------------------------------------------------------------------
     def get_node(self, node_id: UUID) -> ModelRegistrationProjection | None:
         """The node's row locked until the end of the transaction (absent: its id locked)."""
-        if node_id in self._known_nodes:
+        try:
             return self._known_nodes[node_id]
+        except KeyError:
+            pass
         row = self._execute("get_node", rows.SELECT_NODE, (node_id,)).fetchone()
         if row is None:
             self._lock_key("get_node", rows.NODE_LOCKS, str(node_id))
