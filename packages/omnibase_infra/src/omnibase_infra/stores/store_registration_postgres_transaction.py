@@ -419,8 +419,9 @@ class StoreRegistrationPostgresTransaction:
                 text_array([record[1] for record in inbox.values()]),
                 [record[2] for record in inbox.values()],
             )
-            inserted = {row[0] for row in self._execute("flush", rows.INSERT_INBOX, params)}
-            if len(inserted) != len(ids):
+            cursor = self._execute("flush", rows.INSERT_INBOX, params)
+            if cursor.rowcount != len(ids):  # the returned ids are read only on a conflict
+                inserted = {row[0] for row in cursor.fetchall()}
                 taken = next(envelope_id for envelope_id in ids if envelope_id not in inserted)
                 self.failure = ModelStoreUnavailableError(
                     f"StoreRegistrationPostgres.flush: envelope {taken} was applied by another "

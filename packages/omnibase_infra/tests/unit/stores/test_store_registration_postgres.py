@@ -232,6 +232,7 @@ def test_same_envelope_in_two_transactions_is_recorded_once(
     assert len(second_error) == 1
     assert isinstance(second_error[0], ModelStoreUnavailableError)
     assert second_error[0].retryable
+    assert f"envelope {envelope_id} was applied by another process" in str(second_error[0])
     with pg_store.transaction() as txn:  # the redo sees a duplicate
         assert txn.get_outcome(envelope_id) is EnumMessageOutcome.APPLIED
         assert not txn.record_outcome(envelope_id, EnumMessageOutcome.APPLIED, None, T0)
