@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from functools import partial
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, NoReturn
 from uuid import UUID
 
@@ -51,6 +52,8 @@ _CHECK_LEASE = (
     "SELECT token, set_config('idle_in_transaction_session_timeout', %s, true) "
     "FROM leases WHERE name = %s FOR SHARE"
 )
+#: The order of ``UUID`` (by its integer), compared without a Python call per comparison.
+_UUID_ORDER = attrgetter("int")
 _GET_CURSOR = "SELECT sequence FROM relay_cursors WHERE name = %s FOR UPDATE"
 _SET_CURSOR = (
     "INSERT INTO relay_cursors (name, sequence) VALUES (%s, %s) "
@@ -204,7 +207,7 @@ class StoreRegistrationPostgresTransaction:
             found = {row[0]: EnumMessageOutcome(row[1]) for row in inbox}
             for envelope_id in envelopes:
                 self._known_outcomes[envelope_id] = found.get(envelope_id)
-        nodes = sorted({n for n in node_ids if n not in self._known_nodes})
+        nodes = sorted({n for n in node_ids if n not in self._known_nodes}, key=_UUID_ORDER)
         if nodes:
             locked = self._execute(
                 "prefetch",
