@@ -9,7 +9,8 @@ without paying for validation again.
 from __future__ import annotations
 
 import json
-from typing import Any, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple, cast
 from uuid import UUID
 
 from omnibase_core.enums import EnumNodeKind
@@ -91,41 +92,53 @@ class CachedNode(NamedTuple):
     params: tuple[Any, ...]
 
 
+#: Builds a :class:`CachedNode` from its two values in C (``CachedNode(...)`` runs the
+#: Python-level ``__new__`` every named tuple has).
+_entry = cast(
+    Callable[[type[CachedNode], tuple[ModelRegistrationProjection, tuple[Any, ...]]], CachedNode],
+    tuple.__new__,
+)
+
+
 def cached_node(node: ModelRegistrationProjection, previous: CachedNode | None) -> CachedNode:
     """The cache entry of ``node``, its stored values being the parameters of
     :data:`UPSERT_NODE`.
 
     ``previous`` is the node's current row (the same ``node_id``): a value that is the very
     object of its row (a projection derived from it with a few fields changed) reuses the
-    stored form instead of converting it again. Raises what the JSON encoder raises for a
-    mapping it cannot write.
+    stored form instead of converting it again. The fields are read from the models'
+    ``__dict__`` (where pydantic keeps them; an attribute read goes through the model's
+    ``__getattr__`` hook first). Raises what the JSON encoder raises for a mapping it cannot
+    write.
     """
     if previous is None:
-        return CachedNode(node, _fresh_params(node))
-    old, last = previous.projection, previous.params
+        return _entry(CachedNode, (node, _fresh_params(node)))
+    new, old, last = node.__dict__, previous.projection.__dict__, previous.params
     params = (
         last[0],
-        node.node_name,
-        last[2] if node.state is old.state else node.state.value,
-        last[3] if node.node_type is old.node_type else node.node_type.value,
-        node.node_version,
-        node.epoch,
-        last[6] if node.capabilities is old.capabilities else _dumps(node.capabilities),
-        last[7] if node.endpoints is old.endpoints else _dumps(node.endpoints),
-        last[8] if node.registered_at is old.registered_at else to_db_micros(node.registered_at),
+        new["node_name"],
+        last[2] if new["state"] is old["state"] else node.state.value,
+        last[3] if new["node_type"] is old["node_type"] else node.node_type.value,
+        new["node_version"],
+        new["epoch"],
+        last[6] if new["capabilities"] is old["capabilities"] else _dumps(new["capabilities"]),
+        last[7] if new["endpoints"] is old["endpoints"] else _dumps(new["endpoints"]),
+        last[8]
+        if new["registered_at"] is old["registered_at"]
+        else to_db_micros(new["registered_at"]),
         last[9]
-        if node.last_heartbeat_at is old.last_heartbeat_at
-        else _opt_micros(node.last_heartbeat_at),
+        if new["last_heartbeat_at"] is old["last_heartbeat_at"]
+        else _opt_micros(new["last_heartbeat_at"]),
         last[10]
-        if node.liveness_deadline is old.liveness_deadline
-        else _opt_micros(node.liveness_deadline),
+        if new["liveness_deadline"] is old["liveness_deadline"]
+        else _opt_micros(new["liveness_deadline"]),
         last[11]
-        if node.last_introspection_at is old.last_introspection_at
-        else _opt_micros(node.last_introspection_at),
-        last[12] if node.updated_at is old.updated_at else to_db_micros(node.updated_at),
+        if new["last_introspection_at"] is old["last_introspection_at"]
+        else _opt_micros(new["last_introspection_at"]),
+        last[12] if new["updated_at"] is old["updated_at"] else to_db_micros(new["updated_at"]),
         partition_hash(node.node_id) if last[13] is None else last[13],
     )
-    return CachedNode(node, params)
+    return _entry(CachedNode, (node, params))
 
 
 def _fresh_params(node: ModelRegistrationProjection) -> tuple[Any, ...]:
@@ -149,7 +162,7 @@ def _fresh_params(node: ModelRegistrationProjection) -> tuple[Any, ...]:
 
 def cached_node_from_row(row: tuple[Any, ...]) -> CachedNode:
     """The cache entry of a row selected with :data:`NODE_COLUMNS`."""
-    return CachedNode(node_from_row(row), (*row, None))
+    return _entry(CachedNode, (node_from_row(row), (*row, None)))
 
 
 def node_from_row(row: tuple[Any, ...]) -> ModelRegistrationProjection:
