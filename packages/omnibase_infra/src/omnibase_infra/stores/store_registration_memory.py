@@ -42,8 +42,10 @@ _InboxRecord = tuple[EnumMessageOutcome, str | None, datetime]
 class _MemoryState:
     """The committed contents of a memory store (also reused as a transaction's staged writes)."""
 
-    nodes: dict[UUID, ModelRegistrationProjection] = field(default_factory=dict)
-    inbox: dict[UUID, _InboxRecord] = field(default_factory=dict)
+    #: Rows and inbox records by the integer of their id (``UUID.int``): an ``int`` hashes
+    #: in C, a ``UUID`` through Python, and both name one id.
+    nodes: dict[int, ModelRegistrationProjection] = field(default_factory=dict)
+    inbox: dict[int, _InboxRecord] = field(default_factory=dict)
     introspection_requests: dict[UUID, datetime] = field(default_factory=dict)
     tick_clocks: dict[str, datetime] = field(default_factory=dict)
     dead_letters: dict[UUID, ModelDeadLetter] = field(default_factory=dict)
@@ -106,7 +108,8 @@ class _MemoryTransaction:
 
     # --- inbox ---------------------------------------------------------------------------------
     def get_outcome(self, envelope_id: UUID) -> EnumMessageOutcome | None:
-        record = self._staged.inbox.get(envelope_id) or self._committed.inbox.get(envelope_id)
+        key = envelope_id.int
+        record = self._staged.inbox.get(key) or self._committed.inbox.get(key)
         return None if record is None else record[0]
 
     def record_outcome(
@@ -126,26 +129,28 @@ class _MemoryTransaction:
                 "StoreRegistrationMemory.record_outcome", "processed_at", processed_at
             )
             self._checked_at = processed_at
-        if envelope_id in self._committed.inbox:
+        key = envelope_id.int
+        if key in self._committed.inbox:
             return False
         if type(outcome) is not EnumMessageOutcome:
             outcome = EnumMessageOutcome(outcome)
         record = (outcome, reason, processed_at)
-        return self._staged.inbox.setdefault(envelope_id, record) is record
+        return self._staged.inbox.setdefault(key, record) is record
 
     # --- nodes ---------------------------------------------------------------------------------
     def get_node(self, node_id: UUID) -> ModelRegistrationProjection | None:
-        staged = self._staged.nodes.get(node_id)
-        return staged if staged is not None else self._committed.nodes.get(node_id)
+        key = node_id.int
+        staged = self._staged.nodes.get(key)
+        return staged if staged is not None else self._committed.nodes.get(key)
 
     def upsert_node(self, projection: ModelRegistrationProjection) -> None:
-        node_id = projection.node_id
+        key = projection.node_id.int
         staged = self._staged.nodes
-        previous = staged.get(node_id)
+        previous = staged.get(key)
         if previous is None:
-            previous = self._committed.nodes.get(node_id)
+            previous = self._committed.nodes.get(key)
         checks.check_projection("StoreRegistrationMemory.upsert_node", projection, previous)
-        staged[node_id] = projection
+        staged[key] = projection
 
     def claim_expired(
         self, now: datetime, limit: int, partition: ModelPartition
@@ -162,7 +167,7 @@ class _MemoryTransaction:
             if node.state is active
             and node.liveness_deadline is not None
             and node.liveness_deadline < now
-            and node.node_id not in staged
+            and node.node_id.int not in staged
         ]
         overdue.extend(
             node

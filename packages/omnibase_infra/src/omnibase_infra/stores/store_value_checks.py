@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from omnibase_core.enums import EnumCoreErrorCode
 from omnibase_infra.models import ModelDeadLetter, ModelLifecycleEvent, ModelRegistrationProjection
@@ -51,6 +51,16 @@ def check_projection(
         raise refuse(where, f"the row of node {node.node_id}", problem)
 
 
+#: The instant fields of a row, in field order.
+_INSTANT_FIELDS: Final = (
+    "registered_at",
+    "last_heartbeat_at",
+    "liveness_deadline",
+    "last_introspection_at",
+    "updated_at",
+)
+
+
 def _row_problem(node: ModelRegistrationProjection) -> str | None:
     """The first value of ``node`` beyond the wire limits, or ``None``."""
     problem = text_violation(node.node_name) or text_violation(node.node_version)
@@ -72,39 +82,32 @@ def _changed_row_problem(
     node: ModelRegistrationProjection, previous: ModelRegistrationProjection
 ) -> str | None:
     """:func:`_row_problem` for the values of ``node`` that are not those of ``previous``."""
+    new, old = node.__dict__, previous.__dict__
     problem = None
-    if node.node_name is not previous.node_name:
-        problem = text_violation(node.node_name)
-    if problem is None and node.node_version is not previous.node_version:
-        problem = text_violation(node.node_version)
-    if problem is None and node.epoch is not previous.epoch:
-        problem = integer_violation(node.epoch)
+    if new["node_name"] is not old["node_name"]:
+        problem = text_violation(new["node_name"])
+    if problem is None and new["node_version"] is not old["node_version"]:
+        problem = text_violation(new["node_version"])
+    if problem is None and new["epoch"] is not old["epoch"]:
+        problem = integer_violation(new["epoch"])
     if problem is None:
-        problem = _instants_problem(node, previous)
-    if problem is None and node.capabilities is not previous.capabilities:
-        problem = find_violation(node.capabilities, "capabilities")
-    if problem is None and node.endpoints is not previous.endpoints:
-        problem = find_violation(node.endpoints, "endpoints")
+        for name in _INSTANT_FIELDS:
+            moment = new[name]
+            # an instant with an offset in the years 2..9998 is storable whatever the offset
+            # (instant_violation's own first test); anything else is asked properly
+            if (
+                moment is not old[name]
+                and moment is not None
+                and not (moment.utcoffset() is not None and 1 < moment.year < 9999)
+            ):
+                problem = instant_violation(moment)
+                if problem is not None:
+                    break
+    if problem is None and new["capabilities"] is not old["capabilities"]:
+        problem = find_violation(new["capabilities"], "capabilities")
+    if problem is None and new["endpoints"] is not old["endpoints"]:
+        problem = find_violation(new["endpoints"], "endpoints")
     return problem
-
-
-def _instants_problem(
-    node: ModelRegistrationProjection, previous: ModelRegistrationProjection
-) -> str | None:
-    """The first instant of ``node`` that is new (not the object of ``previous``) and not
-    storable, or ``None``."""
-    for moment, before in (
-        (node.registered_at, previous.registered_at),
-        (node.last_heartbeat_at, previous.last_heartbeat_at),
-        (node.liveness_deadline, previous.liveness_deadline),
-        (node.last_introspection_at, previous.last_introspection_at),
-        (node.updated_at, previous.updated_at),
-    ):
-        if moment is not before and moment is not None:
-            problem = instant_violation(moment)
-            if problem is not None:
-                return problem
-    return None
 
 
 def check_instant(where: str, what: str, moment: datetime) -> None:

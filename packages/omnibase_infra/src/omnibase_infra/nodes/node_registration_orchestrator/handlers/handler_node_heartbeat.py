@@ -16,7 +16,6 @@ from omnibase_infra.nodes.node_registration_orchestrator.handlers.handler_helper
     EventSpec,
     build_events,
     build_output,
-    latest,
     stale_epoch_reason,
     upsert_intent,
 )
@@ -74,11 +73,18 @@ class HandlerNodeHeartbeat(HandlerNodeEventBase[ModelNodeHeartbeatEvent]):
                 reason = stale_epoch_reason("heartbeat", beat.epoch, current.epoch)
                 return build_output(self._handler_id, envelope, started, ignored_reason=reason)
             if current.state is EnumRegistrationState.ACTIVE:
+                # neither time moves backward (latest(), written out on this hot path)
+                beat_at, deadline = beat.timestamp, now + self._liveness_window
+                last_beat, last_deadline = current.last_heartbeat_at, current.liveness_deadline
                 row = replace_trusted(
                     current,
-                    last_heartbeat_at=latest(current.last_heartbeat_at, beat.timestamp),
-                    liveness_deadline=latest(
-                        current.liveness_deadline, now + self._liveness_window
+                    last_heartbeat_at=(
+                        beat_at if last_beat is None or beat_at > last_beat else last_beat
+                    ),
+                    liveness_deadline=(
+                        deadline
+                        if last_deadline is None or deadline > last_deadline
+                        else last_deadline
                     ),
                     updated_at=now,
                 )
