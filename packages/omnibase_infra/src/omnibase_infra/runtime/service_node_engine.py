@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine, Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from itertools import islice
 from typing import Any, Final, Generic, Self
@@ -237,9 +237,14 @@ class ServiceNodeEngine(Generic[TxnT]):
                 if is_blank_line(line):
                     count.blank += 1
                     continue
-                stamp = accepted_at or datetime.now(UTC)
+                # no accept time given: the codec takes the clock only for a line without
+                # an envelope_timestamp
                 value = decode_line(
-                    line, payloads=payloads, source=source, line_number=number, accepted_at=stamp
+                    line,
+                    payloads=payloads,
+                    source=source,
+                    line_number=number,
+                    accepted_at=accepted_at,
                 )
                 yield ModelEngineItem(value, line, source, number, checked=True)
 

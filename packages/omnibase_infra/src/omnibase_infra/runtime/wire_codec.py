@@ -24,6 +24,10 @@ Rules:
   payload model (``invalid_payload`` on failure); an unknown one keeps the raw JSON object so
   routing reports it ``unroutable``. The codec knows no node: the catalog comes from the node
   the engine runs.
+
+A well-formed line of a payload type the catalog covers is decoded in one pass (one
+``model_validate_json`` of its bytes, see :class:`ModelWireFastPlan`), which gives exactly the
+envelope the full decode would; any other line, and any doubt, takes the full decode.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from omnibase_core.models.events import ModelEventEnvelope
 from omnibase_infra.enums import EnumDeadLetterReason
 from omnibase_infra.models import ModelDeadLetter
 from omnibase_infra.runtime.model_payload_catalog import ModelPayloadCatalog
+from omnibase_infra.runtime.model_wire_fast_plan import ModelWireFastPlan, string_after
 from omnibase_infra.wire import (
     escape_raw,
     find_violation,
@@ -63,6 +68,7 @@ _ENVELOPE_FIELDS: Final = frozenset(ModelEventEnvelope.model_fields)
 _MAX_DETAIL_ERRORS: Final = 5
 #: The catalog of a codec call given none: every payload stays raw JSON.
 _NO_PAYLOADS: Final = ModelPayloadCatalog()
+_PAYLOAD_TYPE_KEY: Final = b'"payload_type"'
 
 
 def dead_letter_id(
@@ -180,6 +186,26 @@ def decode_line(
     types the payload. Never raises for bad input.
     """
     data = line_bytes(line)
+    plan = _fast_plan(data, payloads)
+    if plan is not None:
+        envelope = plan.decode(data)
+        if envelope is not None:
+            return envelope
+    return _decode_fully(
+        data, payloads=payloads, source=source, line_number=line_number, accepted_at=accepted_at
+    )
+
+
+def _decode_fully(
+    data: bytes,
+    *,
+    payloads: ModelPayloadCatalog,
+    source: str | None,
+    line_number: int | None,
+    accepted_at: datetime | None,
+) -> ModelEventEnvelope[Any] | ModelDeadLetter:
+    """:func:`decode_line` of the line's bytes without the one-pass decode: parse, check every
+    wire limit, then validate. Makes every dead letter."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -212,6 +238,27 @@ def decode_line(
         accepted_at=accepted_at,
         check_limits=may_break_limits,
     )
+
+
+def _fast_plan(data: bytes, payloads: ModelPayloadCatalog) -> ModelWireFastPlan | None:
+    """The one-pass plan for the line ``data`` when it may take one: valid UTF-8, no backslash
+    (no escape anywhere), and the first ``payload_type`` key followed by a string naming a
+    payload type the catalog covers (the plan checks it is the envelope's own)."""
+    if b"\\" in data or not (data.isascii() or _is_utf8(data)):
+        return None
+    start = data.find(_PAYLOAD_TYPE_KEY)
+    if start < 0:
+        return None
+    payload_type = string_after(data, start + len(_PAYLOAD_TYPE_KEY))
+    return None if payload_type is None else payloads.fast_plan(payload_type)
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def decode_object(
