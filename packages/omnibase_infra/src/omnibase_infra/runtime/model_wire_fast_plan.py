@@ -26,17 +26,17 @@ Why each rule of the full decode holds for an envelope :meth:`~ModelWireFastPlan
   ``timezone``);
 - every number is within the limits: integers are checked in their range, a ``float`` field is
   finite and below ``2**63`` in magnitude (so no integer literal beyond 64 bits turned into it),
-  and every open value (``dict[str, object]``) is walked by
-  :func:`~omnibase_infra.wire.find_violation`.
+  and every open value (``dict[str, object]``) is walked for its numbers (its integers kept
+  as written, so one beyond 64 bits shows, and its floats finite).
 
 Only payload models this reasoning covers get a plan (see :meth:`ModelWireFastPlan.for_payload`):
-fields of the kinds listed in ``_PLAIN``, ``_INTEGERS``, ``_FLOATS``, ``_OPEN`` and instants, no
+fields of the kinds listed in ``_PLAIN``, ``_NUMBERS``, ``_OPEN`` and instants, no
 aliases, no validators, ``extra="forbid"``. Other payload types always take the full decode.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
 from datetime import datetime
 from enum import Enum
 from typing import Any, Final
@@ -45,48 +45,58 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ValidationError
 
 from omnibase_core.models.events import ModelEventEnvelope
-from omnibase_infra.wire import INT64_MAX, INT64_MIN, find_violation
 
 #: Annotations of a payload field holding an instant (checked in its one wire form).
 INSTANT_ANNOTATIONS: Final = (AwareDatetime, datetime, AwareDatetime | None, datetime | None)
 #: Annotations whose values cannot break a wire limit once validated from an escape-free line.
 _PLAIN: Final = (UUID, str, dict[str, str], UUID | None, str | None, dict[str, str] | None)
-_INTEGERS: Final = (int, int | None)
-_FLOATS: Final = (float, float | None)
+_NUMBERS: Final = (int, float, int | None, float | None)
 _OPEN: Final = (dict[str, object], dict[str, Any], dict[str, object] | None, dict[str, Any] | None)
 #: Envelope fields the full decode fills in when absent (or gets from elsewhere): a line
 #: without one of them takes the full decode.
 _GIVEN_FIELDS: Final = frozenset(
     {"envelope_id", "envelope_timestamp", "correlation_id", "topic", "payload_type", "category"}
 )
-_FLOAT_BOUND: Final = float(2**63)
+#: Every number field lies strictly between minus and plus this: an integer then fits in 64
+#: bits, and a float is finite and cannot come from an integer literal beyond 64 bits (which
+#: the full decode refuses). Only ``-2**63`` itself is sent to the full decode for nothing.
+_NUMBER_BOUND: Final = float(2**63)
 
 
-def _integer_fits(value: object) -> bool:
-    return value is None or (type(value) is int and INT64_MIN <= value <= INT64_MAX)
+def _open_value_fits(value: object) -> bool:
+    """Whether every number in the open (``dict[str, object]``) value validated from an
+    escape-free line is within the wire limits: integers in 64 bits (``-2**63`` itself is
+    sent to the full decode for nothing), floats finite. Its strings and keys need no look:
+    without escapes they hold no NUL and no lone surrogate."""
+    stack: list[Any] = [value]
+    pop, extend = stack.pop, stack.extend
+    while stack:
+        item = pop()
+        kind = type(item)
+        if kind is dict:
+            extend(item.values())
+        elif kind is list:
+            extend(item)
+        elif kind is int:
+            if not -_NUMBER_BOUND < item < _NUMBER_BOUND:
+                return False
+        elif kind is float:
+            if not _isfinite(item):
+                return False
+        elif item is not None and kind is not str and kind is not bool:
+            return False  # not a JSON value: never from a line
+    return True
 
 
-def _float_fits(value: object) -> bool:
-    # NaN fails both comparisons; a float of magnitude 2**63 may come from an integer literal
-    # beyond 64 bits, which the full decode refuses
-    return value is None or (type(value) is float and -_FLOAT_BOUND < value < _FLOAT_BOUND)
-
-
-def _open_fits(value: object) -> bool:
-    return find_violation(value) is None
-
-
-def _check_for(annotation: object) -> Callable[[object], bool] | None:
-    """The check a field of ``annotation`` needs (``None``: none); raises ``LookupError`` for an
-    annotation the plan does not cover."""
+def _kind_of(annotation: object) -> str:
+    """How a field of ``annotation`` is checked: ``"plain"`` (not at all), ``"number"`` or
+    ``"open"`` (walked); raises ``LookupError`` for an annotation the plan does not cover."""
     if annotation in _PLAIN or _is_text_enum(annotation):
-        return None
-    if annotation in _INTEGERS:
-        return _integer_fits
-    if annotation in _FLOATS:
-        return _float_fits
+        return "plain"
+    if annotation in _NUMBERS:
+        return "number"
     if annotation in _OPEN:
-        return _open_fits
+        return "open"
     raise LookupError(annotation)
 
 
@@ -109,13 +119,15 @@ def _has_validators(model: type[BaseModel]) -> bool:
 
 
 class _InstantKey:
-    """A payload or envelope field holding an instant, with its key as quoted JSON bytes."""
+    """A payload or envelope field holding an instant, with its key as quoted JSON bytes and
+    whether every valid payload gives it (required and never null)."""
 
-    __slots__ = ("key", "name")
+    __slots__ = ("always", "key", "name")
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, *, always: bool) -> None:
         self.name = name
         self.key = f'"{name}"'.encode()
+        self.always = always
 
 
 #: The strict wire instant form with every digit written ``0``: upper-case ``T`` and ``Z``
@@ -128,25 +140,28 @@ _INSTANT_SHAPES: Final = frozenset(
 _DIGITS_AS_ZERO: Final = bytes.maketrans(b"123456789", b"000000000")
 _JSON_SPACE: Final = b" \t\n\r"
 _fromisoformat: Final = datetime.fromisoformat
+_isfinite: Final = math.isfinite
 
 
 def string_after(data: bytes, start: int) -> bytes | None:
     """The string value (its raw bytes) that follows the key ending at ``start`` in the
     escape-free line ``data``, or ``None`` when the value is not a string."""
-    opening = data.find(b'"', start)
-    if opening < 0 or data[start:opening].strip(_JSON_SPACE) != b":":
-        return None
+    if data.startswith(b':"', start):  # the compact layout
+        opening = start + 1
+    else:
+        opening = data.find(b'"', start)
+        if opening < 0 or data[start:opening].strip(_JSON_SPACE) != b":":
+            return None
     closing = data.find(b'"', opening + 1)
     return None if closing < 0 else data[opening + 1 : closing]
 
 
-def _wire_instant_at(data: bytes, instant: _InstantKey) -> datetime | None:
-    """The instant written after ``instant``'s key in the escape-free line ``data``, or
+def _wire_instant_at(data: bytes, key: bytes) -> datetime | None:
+    """The instant written after ``key`` (a quoted JSON key) in the escape-free line ``data``, or
     ``None`` unless the key occurs exactly once, followed by a string of the strict wire form
     naming a real date and time whose year, as written, lies in 2..9998 (so its UTC form lies
     in 1..9999). The value is what :func:`~omnibase_infra.wire.parse_wire_instant` gives: the
     same ``datetime.fromisoformat`` of the same text."""
-    key = instant.key
     start = data.find(key)
     if start < 0:
         return None
@@ -165,28 +180,30 @@ def _wire_instant_at(data: bytes, instant: _InstantKey) -> datetime | None:
     return moment if 1 < moment.year < 9999 else None
 
 
-_ENVELOPE_TIMESTAMP: Final = _InstantKey("envelope_timestamp")
+_ENVELOPE_TIMESTAMP_KEY: Final = b'"envelope_timestamp"'
 
 
 class ModelWireFastPlan:
     """How one payload type's well-formed lines are decoded in one pass (see the module)."""
 
-    __slots__ = ("_checks", "_envelope_class", "_instants", "_payload_type")
+    __slots__ = ("_envelope_class", "_instants", "_numbers", "_open", "_payload_type")
 
     def __init__(
         self,
         envelope_class: type[ModelEventEnvelope[Any]],
         payload_type: str,
         instants: tuple[_InstantKey, ...],
-        checks: tuple[tuple[str, Callable[[object], bool]], ...],
+        numbers: tuple[str, ...],
+        open_fields: tuple[str, ...],
     ) -> None:
-        """A plan validating into ``envelope_class``; ``instants`` are the payload's instant
-        fields with their quoted keys, ``checks`` the payload fields whose values need a look
-        at the wire limits. Use :meth:`for_payload`, which derives them from the model."""
+        """A plan validating into ``envelope_class``: the payload's instant fields, and the
+        names of its number and open fields (see :func:`_kind_of`). Use :meth:`for_payload`,
+        which derives them from the model."""
         self._envelope_class = envelope_class
         self._payload_type = payload_type
         self._instants = instants
-        self._checks = checks
+        self._numbers = numbers
+        self._open = open_fields
 
     @classmethod
     def for_payload(
@@ -198,26 +215,31 @@ class ModelWireFastPlan:
         if model.model_config.get("extra") != "forbid" or _has_validators(model):
             return None
         instants: list[_InstantKey] = []
-        checks: list[tuple[str, Callable[[object], bool]]] = []
+        kinds: dict[str, list[str]] = {"plain": [], "number": [], "open": []}
         for name, info in model.model_fields.items():
             if info.alias is not None or info.validation_alias is not None:
                 return None
             if info.annotation in INSTANT_ANNOTATIONS:
-                instants.append(_InstantKey(name))
+                always = info.is_required() and info.annotation in INSTANT_ANNOTATIONS[:2]
+                instants.append(_InstantKey(name, always=always))
                 continue
             try:
-                check = _check_for(info.annotation)
+                kinds[_kind_of(info.annotation)].append(name)
             except LookupError:
                 return None
-            if check is not None:
-                checks.append((name, check))
-        return cls(envelope_class, model.__name__, tuple(instants), tuple(checks))
+        return cls(
+            envelope_class,
+            model.__name__,
+            tuple(instants),
+            tuple(kinds["number"]),
+            tuple(kinds["open"]),
+        )
 
     def decode(self, data: bytes) -> ModelEventEnvelope[Any] | None:
         """The envelope the full decode makes of ``data`` (one line's bytes, valid UTF-8, no
         backslash, its ``payload_type`` read as this plan's), or ``None`` when that is not
         certain. Raises nothing for bad input."""
-        timestamp = _wire_instant_at(data, _ENVELOPE_TIMESTAMP)
+        timestamp = _wire_instant_at(data, _ENVELOPE_TIMESTAMP_KEY)
         if timestamp is None:
             return None
         try:
@@ -231,8 +253,14 @@ class ModelWireFastPlan:
         ):
             return None
         payload = envelope.payload
-        for name, check in self._checks:
-            if not check(getattr(payload, name)):
+        values = payload.__dict__
+        for name in self._numbers:
+            value = values[name]
+            # NaN fails both comparisons
+            if value is not None and not -_NUMBER_BOUND < value < _NUMBER_BOUND:
+                return None
+        for name in self._open:
+            if not _open_value_fits(values[name]):
                 return None
         instants = self._payload_instants(data, payload)
         if instants is None:
@@ -249,9 +277,11 @@ class ModelWireFastPlan:
         found: dict[str, datetime] = {}
         for instant in self._instants:
             name = instant.name
-            if name not in payload.model_fields_set or getattr(payload, name) is None:
+            if not instant.always and (
+                name not in payload.model_fields_set or getattr(payload, name) is None
+            ):
                 continue  # the full decode leaves an absent or null instant to the model too
-            moment = _wire_instant_at(data, instant)
+            moment = _wire_instant_at(data, instant.key)
             if moment is None:
                 return None
             found[name] = moment
