@@ -415,7 +415,26 @@ def _decode_parsed(
             f"envelope: {summarize_errors(errors)}",
             envelope_id,
         )
+    violation = _validated_violation(envelope.payload)
+    if violation is not None:
+        return dead(
+            EnumDeadLetterReason.INVALID_ENVELOPE,
+            f"beyond the wire limits: {violation}",
+            envelope_id,
+        )
     return envelope
+
+
+def _validated_violation(payload: Any) -> str | None:
+    """The first wire-limit violation among a typed payload's validated values, or ``None``.
+
+    The walk of the parsed JSON sees a number written as a string (``"epoch": "1e30"``,
+    ``"uptime_seconds": "inf"``) as text; the payload model then reads it as a number, so the
+    limits are held again on what validation made of it.
+    """
+    if not isinstance(payload, BaseModel):
+        return None
+    return find_violation(payload.model_dump(), "payload")
 
 
 def encode_envelope(envelope: ModelEventEnvelope[Any]) -> str:

@@ -12,6 +12,8 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from omnibase_core.enums import EnumMessageCategory, EnumNodeKind
 from omnibase_core.models.events import ModelEventEnvelope
@@ -334,3 +336,97 @@ def test_only_the_final_newline_is_removed_from_a_line() -> None:
     letter = decode_line("{bad\r\n")
     assert isinstance(letter, ModelDeadLetter)
     assert letter.raw == "{bad\r"
+
+
+def _number_fields(kind: type) -> list[tuple[str, str]]:
+    """(payload type, field) for every field of type ``kind`` of every payload the node
+    reads."""
+    return [
+        (name, field)
+        for name, model in REGISTRATION_PAYLOADS.models.items()
+        for field, info in model.model_fields.items()
+        if info.annotation is kind
+    ]
+
+
+def _wire_of(payload_type: str) -> dict[str, Any]:
+    """A valid wire envelope of ``payload_type`` (encoded from a model, so every field is
+    written)."""
+    now = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    payload = {
+        "ModelNodeHeartbeatEvent": ModelNodeHeartbeatEvent(
+            node_id=UUID(NODE_ID), epoch=1, uptime_seconds=3.5, timestamp=now
+        ),
+        "ModelNodeIntrospectionEvent": ModelNodeIntrospectionEvent(
+            node_id=UUID(NODE_ID),
+            node_name="n",
+            node_type=EnumNodeKind.EFFECT,
+            node_version="1.0.0",
+            epoch=1,
+            reason=EnumIntrospectionReason.STARTUP,
+            timestamp=now,
+        ),
+        "ModelRuntimeTick": ModelRuntimeTick(
+            tick_id=uuid4(), now=now, sequence_number=1, scheduler_id="s", tick_interval_ms=500
+        ),
+    }[payload_type]
+    topic = "a.intent.b.c.v1" if payload_type == "ModelRuntimeTick" else "a.evt.b.c.v1"
+    envelope = ModelEventEnvelope(
+        envelope_id=UUID(ENVELOPE_ID), envelope_timestamp=now, topic=topic, payload=payload
+    )
+    wire: dict[str, Any] = json.loads(encode_envelope(envelope))
+    return wire
+
+
+_BEYOND_64_BITS = st.one_of(st.integers(min_value=2**63), st.integers(max_value=-(2**63) - 1)).map(
+    str
+)
+_NOT_FINITE = st.sampled_from(
+    ["inf", "-inf", "Infinity", "-Infinity", "INF", "1e400", "-1e999", "nan", "NaN"]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    target_and_text=st.one_of(
+        st.tuples(st.sampled_from(_number_fields(int)), st.one_of(_BEYOND_64_BITS, _NOT_FINITE)),
+        st.tuples(st.sampled_from(_number_fields(float)), _NOT_FINITE),
+    ),
+    written_as_number=st.booleans(),
+)
+def test_numbers_beyond_the_limits_never_pass_however_they_are_written(
+    target_and_text: tuple[tuple[str, str], str], written_as_number: bool
+) -> None:
+    """A number field holding a value beyond the wire limits (an integer outside 64 bits, a
+    non-finite number) is dead-lettered, whether it is written as a JSON number or as a string
+    the payload model reads as a number."""
+    (payload_type, field), text = target_and_text
+    wire = _wire_of(payload_type)
+    quoted = json.dumps(text)
+    line = json.dumps(wire).replace(
+        f'"{field}": {json.dumps(wire["payload"][field])}', f'"{field}": {quoted}', 1
+    )
+    if written_as_number and text.lstrip("-")[:1].isdigit():
+        line = line.replace(f'"{field}": {quoted}', f'"{field}": {text}', 1)
+    assert line != json.dumps(wire)
+    result = decode(line)
+    assert isinstance(result, ModelDeadLetter), (line, result)
+    assert result.reason in (
+        EnumDeadLetterReason.INVALID_ENVELOPE,
+        EnumDeadLetterReason.INVALID_PAYLOAD,
+    )
+    if result.reason is EnumDeadLetterReason.INVALID_ENVELOPE:
+        assert result.detail.startswith(f"beyond the wire limits: payload.{field}: ")
+
+
+def test_a_number_written_as_a_string_is_held_to_the_limits_by_name() -> None:
+    wire = heartbeat_wire()
+    wire["payload"]["epoch"] = "99999999999999999999"
+    assert dead(wire).detail == (
+        "beyond the wire limits: payload.epoch: integer 99999999999999999999 is outside the "
+        "signed 64-bit range -9223372036854775808 .. 9223372036854775807"
+    )
+    wire["payload"]["epoch"] = "12"
+    envelope = decode(wire)
+    assert isinstance(envelope, ModelEventEnvelope)
+    assert envelope.payload.epoch == 12
