@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from functools import partial
 from operator import attrgetter
@@ -150,6 +150,15 @@ class StoreRegistrationPostgresTransaction:
             self._pending_clocks.clear()
             self._pending_events.clear()
             self._pending_dead.clear()
+            raise
+        except BaseException:
+            # Not a refused value: the block's writes stay with the enclosing savepoint or
+            # transaction, which that error rolls back as a whole. Released, so that a
+            # rollback of an enclosing savepoint (a caller catching the error there) reaches
+            # back past this one.
+            if self.failure is None:
+                with suppress(psycopg.Error):
+                    self._cur.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
             raise
         self._execute("savepoint", f"RELEASE SAVEPOINT {_SAVEPOINT}", ())
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from typing import Any, NoReturn
 from uuid import UUID
@@ -162,8 +162,8 @@ class StoreRegistrationSqliteTransaction:
         write made in it is rolled back (rows, events, inbox records, dead letters, and the
         overlay of staged node rows and recorded outcomes) and the error propagates; the
         transaction stays usable. The block's writes are sent before it ends, so a value SQLite
-        refuses is refused inside it. Any other error propagates as is (the whole transaction
-        then rolls back)."""
+        refuses is refused inside it. Any other error propagates as is, the block's writes
+        kept with the enclosing savepoint or transaction (which then rolls back)."""
         self.flush()  # earlier writes are not the block's: its rollback must keep them
         self._cursor.execute(f"SAVEPOINT {_SAVEPOINT}")
         outer, self._undo = self._undo, []
@@ -183,7 +183,13 @@ class StoreRegistrationSqliteTransaction:
             self._failure = None
             raise
         except BaseException:
-            self._close_undo(outer)  # the whole transaction rolls back
+            # Not a refused value: the block's writes stay with the enclosing savepoint or
+            # transaction, which that error rolls back as a whole. Released, so that a
+            # rollback of an enclosing savepoint (a caller catching the error there) reaches
+            # back past this one.
+            with suppress(sqlite3.Error):
+                self._cursor.execute(f"RELEASE {_SAVEPOINT}")
+            self._close_undo(outer)
             raise
         self._cursor.execute(f"RELEASE {_SAVEPOINT}")
         self._close_undo(outer)

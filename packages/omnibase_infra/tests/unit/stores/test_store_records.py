@@ -73,6 +73,32 @@ def test_a_refused_record_is_undone_by_its_savepoint_alone(store: ProtocolRecord
     assert store.list_records("ledger") == [("kept", {"n": 1})]
 
 
+def test_a_block_left_by_another_error_goes_with_its_enclosing_savepoint(
+    store: ProtocolRecordStore,
+) -> None:
+    """A savepoint block left by an error other than a refused value keeps its writes in the
+    enclosing savepoint, so a refusal there undoes them with the rest of that savepoint."""
+
+    def inner_then_fail(txn: ProtocolRecordTransaction) -> None:
+        with txn.savepoint():
+            txn.put_record("ledger", "inner", {"n": 3})
+            raise KeyError("not a refused value")
+
+    def outer_then_refuse(txn: ProtocolRecordTransaction) -> None:
+        with txn.savepoint():
+            txn.put_record("ledger", "outer", {"n": 2})
+            with pytest.raises(KeyError):
+                inner_then_fail(txn)
+            txn.put_record("ledger", "bad", {"n": 2**70})
+
+    with store.transaction() as txn:
+        txn.put_record("ledger", "kept", {"n": 1})
+        with pytest.raises(ModelStoreDataError):
+            outer_then_refuse(txn)
+        txn.put_record("ledger", "after", {"n": 4})
+    assert store.list_records("ledger") == [("after", {"n": 4}), ("kept", {"n": 1})]
+
+
 @pytest.mark.parametrize(
     ("kind", "key", "document"),
     [
