@@ -153,6 +153,10 @@ class NodeDocuments(NamedTuple):
 
 #: Nodes remembered by a :data:`NodeMemo` before it starts over (bounds its memory).
 NODE_MEMO_LIMIT = 10_000
+#: Documents longer than this together (characters of both texts) are parsed and encoded on
+#: every use, not remembered: the memo's memory stays bounded whatever the documents' size,
+#: and a large document's cost is its size either way.
+MEMO_TEXT_LIMIT = 1_024
 NodeMemo = dict[UUID, NodeDocuments]
 """Per node id, its :class:`NodeDocuments`. A read reuses a remembered value only when the
 row holds the very text it was parsed from, so whatever wrote the row, a read returns what
@@ -206,6 +210,10 @@ def _remembered_documents(row: Sequence[Any], memo: NodeMemo) -> tuple[Any, Any]
     ):
         return known.capabilities, known.endpoints
     capabilities, endpoints = loads(capabilities_text), loads(endpoints_text)
+    if len(capabilities_text) + len(endpoints_text) > MEMO_TEXT_LIMIT:
+        if known is not None:
+            del memo[row[0]]
+        return capabilities, endpoints
     if len(memo) >= NODE_MEMO_LIMIT and known is None:
         memo.clear()
     memo[row[0]] = NodeDocuments(

@@ -34,6 +34,7 @@ TEXTS = st.sampled_from(
         '{"a":1e400}',  # parses to infinity, which this store cannot write
         '{"a":[1,{"b":null}],"c":true}',
         '{"b":2,"a":1}',
+        '{"big":"' + "x" * rows.MEMO_TEXT_LIMIT + '"}',  # too long to be remembered
     ]
 )
 NEW_DOCUMENTS = st.sampled_from([{}, {"a": 1}, {"a": (1, 2)}, {"a": float("nan")}, {"x": "y"}])
@@ -96,3 +97,15 @@ def test_the_memo_reads_and_writes_what_parsing_and_encoding_do(
                 assert _columns([node], memo) == _columns([node], None)
     finally:
         rows.NODE_MEMO_LIMIT = original
+
+
+def test_long_documents_are_not_remembered() -> None:
+    """The memo's memory is bounded by size as well as by count: a node whose documents are
+    longer than ``MEMO_TEXT_LIMIT`` together is parsed on every read and forgotten."""
+    memo: rows.NodeMemo = {}
+    rows.node_from_row(_row(IDS[0], '{"a":1}', "{}"), memo)
+    assert IDS[0] in memo
+    long_text = '{"big":"' + "x" * rows.MEMO_TEXT_LIMIT + '"}'
+    node = rows.node_from_row(_row(IDS[0], long_text, "{}"), memo)
+    assert node.capabilities == {"big": "x" * rows.MEMO_TEXT_LIMIT}
+    assert memo == {}
