@@ -39,7 +39,7 @@ from omnibase_infra.bus.model_nats_setup_step import ModelNatsSetupStep
 from omnibase_infra.bus.nats_partition_consumer import NatsPartitionConsumer
 from omnibase_infra.bus.nats_pipelined_publisher import NatsPipelinedPublisher
 from omnibase_infra.bus.nats_subjects import node_key, partition_stream_name
-from omnibase_infra.bus.nats_url import check_nats_url
+from omnibase_infra.bus.nats_url import check_nats_url, unreachable
 from omnibase_infra.bus.service_nats_stream_setup import ServiceNatsStreamSetup
 from omnibase_infra.utils.url_masking import mask_url
 
@@ -102,11 +102,7 @@ class EventBusNats(EventBusBase):
                 reconnected_cb=events.reconnected,
             )
         except (TimeoutError, nats.errors.Error, OSError) as exc:
-            raise ModelBusUnavailableError(
-                f"cannot connect to NATS at {mask_url(url)}: {type(exc).__name__}: {exc}; "
-                "check that nats-server runs with JetStream (-js) there",
-                context={"url": mask_url(url)},
-            ) from None
+            raise unreachable(url, exc) from None
         # Connected: from now on reconnect forever (publishes and pulls ride it out).
         nc.options["max_reconnect_attempts"] = -1
         events.connected = True

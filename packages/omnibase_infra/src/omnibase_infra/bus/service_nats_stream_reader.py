@@ -18,7 +18,7 @@ from nats.js.errors import NotFoundError
 from omnibase_core.models.bus import ModelBusStreamSettings, ModelBusUnavailableError
 from omnibase_infra.bus.model_nats_stored_message import ModelNatsStoredMessage
 from omnibase_infra.bus.nats_subjects import partition_stream_name
-from omnibase_infra.bus.nats_url import check_nats_url
+from omnibase_infra.bus.nats_url import check_nats_url, unreachable
 from omnibase_infra.utils.url_masking import mask_url
 
 #: Message reads in flight at once.
@@ -57,11 +57,7 @@ class ServiceNatsStreamReader:
                 error_cb=_quiet,
             )
         except (TimeoutError, nats.errors.Error, OSError) as exc:
-            raise ModelBusUnavailableError(
-                f"cannot connect to NATS at {mask_url(url)}: {type(exc).__name__}: {exc}; "
-                "check that nats-server runs with JetStream (-js) there",
-                context={"url": mask_url(url)},
-            ) from None
+            raise unreachable(url, exc) from None
         return cls(nc, url, timeout_seconds)
 
     async def close(self) -> None:
